@@ -1,0 +1,196 @@
+/**
+ * A batch of packets described by struct-of-arrays typed-array columns (VPP's frame of
+ * 256 buffer indices, with the per-packet metadata VPP keeps in `vlib_buffer_t`).
+ *
+ * All packet bytes live in one arena Buffer; `base[i]` is the absolute offset of frame
+ * i's first byte (its L2 header, or its IPv4 header on a raw-IP link) and `len[i]` its
+ * captured length. Each frame is preceded by HEADROOM free bytes so that a node can
+ * prepend an encapsulation in place (IP-in-IP, GRE) by moving `base[i]` back.
+ *
+ * The batch is allocated once and reused: `reset()` only sets `count = 0`. Columns are
+ * only meaningful for `i < count`. Offsets are absolute arena offsets, -1 when absent.
+ * Addresses and keys are stored as int32 (read `>>> 0` only when printing).
+ */
+
+export const BATCH_SIZE = 256;
+/** Free bytes kept before every frame for in-place encapsulation. */
+export const HEADROOM = 64;
+/** Largest record we accept (pcap snaplen limit used by tcpdump/libpcap: 256 KiB). */
+export const MAX_FRAME = 262144;
+/** Default arena: enough for a full batch of 2 KiB frames; grows (rarely) for jumbo records. */
+export const DEFAULT_ARENA_BYTES = BATCH_SIZE * 2048;
+
+/** Link types (pcap LINKTYPE_*) the dissector accepts. */
+export const LINK_ETHERNET = 1;
+export const LINK_RAW = 101;
+export const LINK_IPV4 = 228;
+
+/** Encapsulation kinds found by the dissector (`encap[i]`). */
+export const ENCAP_NONE = 0;
+export const ENCAP_GRE = 1; // GRE carrying IPv4 (or another protocol type)
+export const ENCAP_NVGRE = 2; // GRE carrying Transparent Ethernet Bridging (0x6558)
+export const ENCAP_ESP = 3; // IP protocol 50
+export const ENCAP_NATT_ESP = 4; // ESP-in-UDP on 4500 (RFC 3948)
+export const ENCAP_NATT_IKE = 5; // IKE on 4500 behind the 4-byte zero non-ESP marker
+export const ENCAP_NATT_KEEPALIVE = 6; // one 0xFF byte on 4500
+export const ENCAP_IKE = 7; // IKE on UDP 500
+export const ENCAP_VXLAN = 8; // VXLAN on 4789
+export const ENCAP_IPIP = 9; // IPv4 in IPv4 (protocol 4)
+
+export const ENCAP_NAMES: readonly string[] = [
+  'none', 'gre', 'nvgre', 'esp', 'natt-esp', 'natt-ike', 'natt-keepalive', 'ike', 'vxlan', 'ipip',
+];
+
+/** Bits of `flags[i]`. */
+export const F_VLAN = 1 << 0; // at least one outer 802.1Q/802.1ad tag
+export const F_QINQ = 1 << 1; // two or more outer tags
+export const F_IP4 = 1 << 2; // an outer IPv4 header was found (l3 >= 0)
+export const F_IP_OPTIONS = 1 << 3; // outer IHL > 5
+export const F_FRAG = 1 << 4; // outer IPv4 is a fragment (MF set or offset != 0)
+export const F_LATER_FRAG = 1 << 5; // outer IPv4 fragment offset != 0 (no transport header)
+export const F_IP_CSUM_OK = 1 << 6; // outer IPv4 header checksum verified good
+export const F_IP_TRUNC = 1 << 7; // outer IPv4 total length > bytes captured
+export const F_GRE_KEY = 1 << 8;
+export const F_GRE_CSUM = 1 << 9;
+export const F_GRE_SEQ = 1 << 10;
+export const F_INNER_VLAN = 1 << 11; // the innermost Ethernet frame was tagged
+export const F_INNER_FRAG = 1 << 12; // innermost IPv4 is a fragment
+export const F_L4_CSUM_OK = 1 << 13; // outer UDP/TCP checksum verified good (or UDP zero)
+
+export class PacketBatch {
+  readonly capacity: number;
+  count = 0;
+  arena: Buffer;
+  /** One long-lived DataView over the arena (re-made only when the arena grows). */
+  dv: DataView;
+
+  // --- filled by the source (capture reader, socket) ---
+  readonly base: Int32Array;
+  readonly len: Int32Array;
+  readonly wireLen: Int32Array;
+  readonly tsSec: Uint32Array;
+  readonly tsNsec: Uint32Array;
+  readonly link: Uint16Array;
+
+  // --- filled by the dissector ---
+  readonly l3: Int32Array; // outer IPv4 header
+  readonly l4: Int32Array; // outer transport (UDP/TCP/ICMP/GRE/ESP header)
+  readonly tun: Int32Array; // tunnel payload header: ESP in UDP, IKE, VXLAN, inner Ethernet of NVGRE
+  readonly il3: Int32Array; // innermost IPv4 header
+  readonly il4: Int32Array; // transport header after the innermost IPv4
+  readonly ipEnd: Int32Array; // end of the outer IPv4 datagram, bounded by the capture
+  readonly encap: Uint8Array;
+  readonly depth: Uint8Array; // tunnel nesting depth reached
+  readonly flags: Int32Array;
+  readonly vlanCount: Uint8Array;
+  readonly tpid0: Uint16Array; // TPID of the first outer tag (0x8100 or 0x88a8)
+  readonly vlan0: Uint16Array; // VLAN id of the first outer tag
+  readonly vlan1: Uint16Array; // VLAN id of the second outer tag
+  readonly src: Int32Array;
+  readonly dst: Int32Array;
+  readonly proto: Uint8Array;
+  readonly ports: Int32Array; // sport << 16 | dport
+  readonly isrc: Int32Array;
+  readonly idst: Int32Array;
+  readonly iproto: Uint8Array;
+  readonly iports: Int32Array;
+  readonly greKey: Int32Array;
+  readonly greProto: Uint16Array;
+  readonly spi: Int32Array;
+  readonly espSeq: Int32Array;
+  readonly vni: Int32Array;
+
+  // --- decisions (nodes) ---
+  readonly hash: Int32Array;
+  readonly drop: Uint8Array;
+  readonly next: Uint8Array;
+  /** What the packet was sent to: a gateway or tunnel index, by `next`. -1 none. */
+  readonly target: Int32Array;
+
+  constructor(capacity = BATCH_SIZE, arenaBytes = DEFAULT_ARENA_BYTES) {
+    this.capacity = capacity;
+    this.arena = Buffer.alloc(arenaBytes);
+    this.dv = new DataView(this.arena.buffer, this.arena.byteOffset, this.arena.byteLength);
+    const n = capacity;
+    this.base = new Int32Array(n);
+    this.len = new Int32Array(n);
+    this.wireLen = new Int32Array(n);
+    this.tsSec = new Uint32Array(n);
+    this.tsNsec = new Uint32Array(n);
+    this.link = new Uint16Array(n);
+    this.l3 = new Int32Array(n);
+    this.l4 = new Int32Array(n);
+    this.tun = new Int32Array(n);
+    this.il3 = new Int32Array(n);
+    this.il4 = new Int32Array(n);
+    this.ipEnd = new Int32Array(n);
+    this.encap = new Uint8Array(n);
+    this.depth = new Uint8Array(n);
+    this.flags = new Int32Array(n);
+    this.vlanCount = new Uint8Array(n);
+    this.tpid0 = new Uint16Array(n);
+    this.vlan0 = new Uint16Array(n);
+    this.vlan1 = new Uint16Array(n);
+    this.src = new Int32Array(n);
+    this.dst = new Int32Array(n);
+    this.proto = new Uint8Array(n);
+    this.ports = new Int32Array(n);
+    this.isrc = new Int32Array(n);
+    this.idst = new Int32Array(n);
+    this.iproto = new Uint8Array(n);
+    this.iports = new Int32Array(n);
+    this.greKey = new Int32Array(n);
+    this.greProto = new Uint16Array(n);
+    this.spi = new Int32Array(n);
+    this.espSeq = new Int32Array(n);
+    this.vni = new Int32Array(n);
+    this.hash = new Int32Array(n);
+    this.drop = new Uint8Array(n);
+    this.next = new Uint8Array(n);
+    this.target = new Int32Array(n);
+  }
+
+  /** Bytes of arena used so far (the source appends frames after `used`). */
+  used = 0;
+
+  /**
+   * Reserve room for a frame of `n` bytes (plus headroom) and return its base offset,
+   * or -1 if the batch is full or the arena has no room left (the source then ends the
+   * batch). Used by sources, never per packet by nodes.
+   */
+  reserve(n: number): number {
+    if (this.count >= this.capacity) return -1;
+    const start = this.used + HEADROOM;
+    if (start + n > this.arena.length) {
+      if (this.count > 0) return -1;
+      // An empty batch always takes the frame: grow once (jumbo record).
+      this.grow(start + n);
+    }
+    return start;
+  }
+
+  /** Commit the frame reserved at `base` as packet `count`. */
+  commit(base: number, capLen: number, wireLen: number, tsSec: number, tsNsec: number, link: number): void {
+    const i = this.count++;
+    this.base[i] = base;
+    this.len[i] = capLen;
+    this.wireLen[i] = wireLen;
+    this.tsSec[i] = tsSec;
+    this.tsNsec[i] = tsNsec;
+    this.link[i] = link;
+    this.used = base + capLen;
+  }
+
+  /** Empty the batch for reuse (no allocation). */
+  reset(): void {
+    this.count = 0;
+    this.used = 0;
+  }
+
+  private grow(bytes: number): void {
+    const a = Buffer.alloc(Math.max(bytes, this.arena.length * 2));
+    this.arena.copy(a, 0, 0, this.used);
+    this.arena = a;
+    this.dv = new DataView(a.buffer, a.byteOffset, a.byteLength);
+  }
+}
