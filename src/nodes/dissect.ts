@@ -1,0 +1,482 @@
+/**
+ * The batch dissector: one flat loop that takes every frame of a batch apart and fills the
+ * batch's struct-of-arrays columns (layer offsets, outer and innermost 5-tuple,
+ * encapsulation kind, VLAN ids, GRE key, SPI, VNI, drop reason).
+ *
+ * It is deliberately one function with a small state machine rather than a chain of
+ * per-layer calls: V8 does not inline large stage functions, and the per-packet path must
+ * stay flat (see bench/nodes/dissect.bench.ts). The small `xxxCheck` functions of
+ * `src/wire/` are inlined; the byte reads all go through the batch's one DataView.
+ *
+ * Drops. The first reason found is kept in `drop[i]`. Reasons that leave the bytes
+ * readable (total length beyond the capture, a bad header checksum, a bad option, a UDP
+ * length that lies) are *soft*: the walk goes on as far as the captured bytes allow, so that
+ * `gwplane dissect` can show every field (as tshark does) and the data plane still refuses
+ * the packet. Structural failures end the walk. Nothing here throws on any byte sequence:
+ * every read is preceded by a length check against the end of the captured bytes.
+ *
+ * Nothing is allocated, no string is touched.
+ */
+import {
+  ENCAP_ESP,
+  ENCAP_GRE,
+  ENCAP_IKE,
+  ENCAP_IPIP,
+  ENCAP_NATT_ESP,
+  ENCAP_NATT_IKE,
+  ENCAP_NATT_KEEPALIVE,
+  ENCAP_NONE,
+  ENCAP_NVGRE,
+  ENCAP_VXLAN,
+  F_FRAG,
+  F_GRE_CSUM,
+  F_GRE_KEY,
+  F_GRE_SEQ,
+  F_INNER_FRAG,
+  F_INNER_VLAN,
+  F_IP4,
+  F_IP_CSUM_OK,
+  F_IP_OPTIONS,
+  F_IP_TRUNC,
+  F_LATER_FRAG,
+  F_QINQ,
+  F_VLAN,
+  LINK_ETHERNET,
+  PacketBatch,
+} from '../batch/packet-batch.js';
+import {
+  DROP_ESP_SHORT,
+  DROP_ETH_SHORT,
+  DROP_IKE_SHORT,
+  DROP_IP4_BAD_CSUM,
+  DROP_IP4_BAD_TOTAL_LEN,
+  DROP_IP4_LEN_EXCEEDS_CAPTURE,
+  DROP_L2_NOT_IP4,
+  DROP_NATT_SHORT,
+  DROP_TCP_SHORT,
+  DROP_TOO_DEEP,
+  DROP_UDP_SHORT,
+  DROP_UDP_BAD_LEN,
+  DROP_VLAN_SHORT,
+  DROP_VLAN_TOO_DEEP,
+} from '../stats/drop-reasons.js';
+import { csumAdd } from '../wire/checksum.js';
+import { ESP_HLEN } from '../wire/esp.js';
+import { ETH_HLEN, ETHERTYPE_IP4, ETHERTYPE_QINQ, ETHERTYPE_QINQ_OLD, ETHERTYPE_TEB, ETHERTYPE_VLAN } from '../wire/ethernet.js';
+import { GRE_F_CSUM, GRE_F_KEY, GRE_F_SEQ, greCheck } from '../wire/gre.js';
+import { icmpCheck } from '../wire/icmp.js';
+import { IKE_HLEN } from '../wire/ike.js';
+import {
+  IP4_F_MF,
+  IP4_FRAG_MASK,
+  IPPROTO_ESP,
+  IPPROTO_GRE,
+  IPPROTO_ICMP,
+  IPPROTO_IPIP,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  ip4Check,
+  ip4OptionsCheck,
+} from '../wire/ipv4.js';
+import { NATT_ESP, NATT_IKE, NATT_KEEPALIVE, NATT_MARKER_LEN, nattClassify } from '../wire/natt.js';
+import { tcpCheck } from '../wire/tcp.js';
+import { PORT_IKE, PORT_NATT, PORT_VXLAN, UDP_HLEN } from '../wire/udp.js';
+import { VLAN_HLEN, VLAN_MAX_TAGS } from '../wire/vlan.js';
+import { vxlanCheck } from '../wire/vxlan.js';
+
+/** Tunnel layers (GRE, IP-in-IP, VXLAN) walked through before giving up with DROP_TOO_DEEP. */
+export const MAX_TUNNEL_DEPTH = 4;
+
+/** What the walk expects next. */
+const S_DONE = 0;
+const S_ETH = 1; // an (inner) Ethernet header at o
+const S_IP4 = 2; // an IPv4 header at o
+
+export interface DissectOptions {
+  /** Verify outer and inner IPv4 header checksums (smoltcp's ChecksumCapabilities). */
+  verifyIp4Checksum: boolean;
+}
+
+export const DEFAULT_DISSECT_OPTIONS: DissectOptions = { verifyIp4Checksum: true };
+
+function isTpid(t: number): boolean {
+  return t === ETHERTYPE_VLAN || t === ETHERTYPE_QINQ || t === ETHERTYPE_QINQ_OLD;
+}
+
+/**
+ * Which UDP port decides the payload, tshark-style: the lower of the two ports is tried
+ * first, then the higher. Returns 500, 4500, 4789 or 0.
+ */
+function udpService(ports: number): number {
+  const sp = ports >>> 16;
+  const dp = ports & 0xffff;
+  const lo = sp < dp ? sp : dp;
+  const hi = sp < dp ? dp : sp;
+  if (lo === PORT_IKE || lo === PORT_NATT || lo === PORT_VXLAN) return lo;
+  if (hi === PORT_IKE || hi === PORT_NATT || hi === PORT_VXLAN) return hi;
+  return 0;
+}
+
+/** Dissect packets [0, b.count) of the batch in place. */
+export function dissectBatch(b: PacketBatch, opts: DissectOptions = DEFAULT_DISSECT_OPTIONS): void {
+  const v = b.dv;
+  const n = b.count;
+  const verify = opts.verifyIp4Checksum;
+  for (let i = 0; i < n; i++) {
+    const base = b.base[i]!;
+    const capEnd = base + b.len[i]!;
+    let l3 = -1;
+    let l4 = -1;
+    let tun = -1;
+    let il3 = -1;
+    let il4 = -1;
+    let ipEnd = -1;
+    let encap = ENCAP_NONE;
+    let depth = 0;
+    let flags = 0;
+    let vlanCount = 0;
+    let tpid0 = 0;
+    let vlan0 = 0;
+    let vlan1 = 0;
+    let src = 0;
+    let dst = 0;
+    let proto = 0;
+    let ports = 0;
+    let isrc = 0;
+    let idst = 0;
+    let iproto = 0;
+    let iports = 0;
+    let greKey = 0;
+    let greProto = 0;
+    let spi = 0;
+    let espSeq = 0;
+    let vni = 0;
+    let drop = 0;
+    let greSeen = false;
+
+    let o = base;
+    let end = capEnd; // end of the bytes that belong to the current layer
+    let state = b.link[i] === LINK_ETHERNET ? S_ETH : S_IP4;
+
+    while (state !== S_DONE) {
+      if (state === S_ETH) {
+        // ---- Ethernet II, then stacked 802.1Q / 802.1ad tags ----
+        if (end - o < ETH_HLEN) {
+          if (drop === 0) drop = DROP_ETH_SHORT;
+          break;
+        }
+        let type = v.getUint16(o + 12);
+        o += ETH_HLEN;
+        let tags = 0;
+        while (isTpid(type)) {
+          if (tags >= VLAN_MAX_TAGS) {
+            if (drop === 0) drop = DROP_VLAN_TOO_DEEP;
+            break;
+          }
+          if (end - o < VLAN_HLEN) {
+            if (drop === 0) drop = DROP_VLAN_SHORT;
+            break;
+          }
+          const id = v.getUint16(o) & 0x0fff;
+          if (l3 < 0) {
+            if (tags === 0) {
+              tpid0 = type;
+              vlan0 = id;
+            } else if (tags === 1) vlan1 = id;
+            vlanCount++;
+          } else flags |= F_INNER_VLAN;
+          type = v.getUint16(o + 2);
+          o += VLAN_HLEN;
+          tags++;
+        }
+        if (drop === DROP_VLAN_TOO_DEEP || drop === DROP_VLAN_SHORT) break;
+        if (type !== ETHERTYPE_IP4) {
+          if (drop === 0 && l3 < 0) drop = DROP_L2_NOT_IP4;
+          break;
+        }
+        state = S_IP4;
+        continue;
+      }
+
+      // ---- IPv4 (RFC 791) ----
+      const outer = l3 < 0;
+      const avail = end - o;
+      if (avail < 20 || v.getUint8(o) >>> 4 !== 4) {
+        // Keep the offset when the fixed header is there, so the bytes can be shown.
+        if (outer && avail >= 1) l3 = o;
+        const r = ip4Check(v, o, end);
+        if (drop === 0) drop = -r;
+        break;
+      }
+      const r = ip4Check(v, o, end);
+      if (outer) {
+        l3 = o;
+        flags |= F_IP4;
+        src = v.getInt32(o + 12);
+        dst = v.getInt32(o + 16);
+        proto = v.getUint8(o + 9);
+      } else {
+        il3 = o;
+        il4 = -1;
+        iports = 0;
+        isrc = v.getInt32(o + 12);
+        idst = v.getInt32(o + 16);
+        iproto = v.getUint8(o + 9);
+      }
+      let hlen = r;
+      let total = v.getUint16(o + 2);
+      if (r === -DROP_IP4_BAD_TOTAL_LEN) {
+        // Total Length below the header (0 in TSO/GSO captures): soft. Like tshark, read
+        // on as if the datagram ran to the end of the captured bytes.
+        drop = drop === 0 ? DROP_IP4_BAD_TOTAL_LEN : drop;
+        hlen = (v.getUint8(o) & 15) << 2;
+        total = end - o;
+      } else if (r < 0) {
+        if (drop === 0) drop = -r;
+        break;
+      }
+      let dEnd = o + total;
+      if (dEnd > end) {
+        // Total Length beyond what was captured (or beyond the enclosing layer): soft.
+        if (drop === 0) drop = DROP_IP4_LEN_EXCEEDS_CAPTURE;
+        if (outer) flags |= F_IP_TRUNC;
+        dEnd = end;
+      }
+      if (verify) {
+        if (csumAdd(v, o, hlen, 0) === 0xffff) {
+          if (outer) flags |= F_IP_CSUM_OK;
+        } else if (drop === 0) drop = DROP_IP4_BAD_CSUM;
+      }
+      if (hlen > 20) {
+        if (outer) flags |= F_IP_OPTIONS;
+        const ro = ip4OptionsCheck(v, o, hlen);
+        if (ro < 0 && drop === 0) drop = -ro;
+      }
+      const ff = v.getUint16(o + 6);
+      const p = v.getUint8(o + 9);
+      if (outer) {
+        ipEnd = dEnd;
+        if ((ff & (IP4_F_MF | IP4_FRAG_MASK)) !== 0) flags |= F_FRAG;
+      } else if ((ff & (IP4_F_MF | IP4_FRAG_MASK)) !== 0) flags |= F_INNER_FRAG;
+      if ((ff & IP4_FRAG_MASK) !== 0) {
+        // A later fragment carries no transport header (RFC 791 fragmentation).
+        if (outer) flags |= F_LATER_FRAG;
+        break;
+      }
+      const t = o + hlen;
+      end = dEnd;
+      o = t;
+
+      // ---- what the IPv4 header carries ----
+      if (p === IPPROTO_UDP) {
+        if (end - t < 4) {
+          if (drop === 0) drop = DROP_UDP_SHORT;
+          break;
+        }
+        const pp = v.getInt32(t);
+        if (outer) {
+          l4 = t;
+          ports = pp;
+        } else {
+          il4 = t;
+          iports = pp;
+        }
+        if (end - t < UDP_HLEN) {
+          if (drop === 0) drop = DROP_UDP_SHORT;
+          break;
+        }
+        const ulen = v.getUint16(t + 4);
+        let uEnd = t + ulen;
+        if (ulen < UDP_HLEN || uEnd > end) {
+          // RFC 768: the length covers header and data and must fit in the IP payload.
+          if (drop === 0) drop = DROP_UDP_BAD_LEN;
+          if (ulen < UDP_HLEN) break;
+          uEnd = end;
+        }
+        const svc = udpService(pp);
+        if (svc === 0) break;
+        const pl = t + UDP_HLEN;
+        if (svc === PORT_NATT) {
+          const k = nattClassify(v, pl, uEnd);
+          if (k === NATT_KEEPALIVE) {
+            if (encap === ENCAP_NONE) encap = ENCAP_NATT_KEEPALIVE;
+            if (tun < 0) tun = pl;
+          } else if (k === NATT_IKE) {
+            if (encap === ENCAP_NONE) encap = ENCAP_NATT_IKE;
+            if (tun < 0) tun = pl + NATT_MARKER_LEN;
+            if (uEnd - pl < NATT_MARKER_LEN + IKE_HLEN && drop === 0) drop = DROP_IKE_SHORT;
+          } else if (k === NATT_ESP) {
+            if (encap === ENCAP_NONE) {
+              encap = ENCAP_NATT_ESP;
+              spi = v.getInt32(pl);
+              espSeq = v.getInt32(pl + 4);
+            }
+            if (tun < 0) tun = pl;
+          } else if (uEnd - pl >= 4) {
+            // 4 to 7 bytes, non-zero: an ESP header cut short.
+            if (encap === ENCAP_NONE) {
+              encap = ENCAP_NATT_ESP;
+              spi = v.getInt32(pl);
+            }
+            if (tun < 0) tun = pl;
+            if (drop === 0) drop = DROP_ESP_SHORT;
+          } else if (drop === 0 && k < 0) drop = DROP_NATT_SHORT;
+          break;
+        }
+        if (svc === PORT_IKE) {
+          if (encap === ENCAP_NONE) encap = ENCAP_IKE;
+          if (tun < 0) tun = pl;
+          if (uEnd - pl < IKE_HLEN && drop === 0) drop = DROP_IKE_SHORT;
+          break;
+        }
+        // VXLAN (RFC 7348), then its inner Ethernet frame.
+        const rv = vxlanCheck(v, pl, uEnd);
+        if (rv < 0) {
+          if (drop === 0) drop = -rv;
+          break;
+        }
+        if (encap === ENCAP_NONE) {
+          encap = ENCAP_VXLAN;
+          vni = v.getUint32(pl + 4) >>> 8;
+          tun = pl;
+        }
+        if (++depth > MAX_TUNNEL_DEPTH) {
+          if (drop === 0) drop = DROP_TOO_DEEP;
+          break;
+        }
+        o = pl + 8;
+        end = uEnd;
+        state = S_ETH;
+        continue;
+      }
+
+      if (p === IPPROTO_TCP) {
+        if (end - t < 4) {
+          if (drop === 0) drop = DROP_TCP_SHORT;
+          break;
+        }
+        if (outer) {
+          l4 = t;
+          ports = v.getInt32(t);
+        } else {
+          il4 = t;
+          iports = v.getInt32(t);
+        }
+        const rt = tcpCheck(v, t, end);
+        if (rt < 0 && drop === 0) drop = -rt;
+        break;
+      }
+
+      if (p === IPPROTO_GRE) {
+        if (outer) l4 = t;
+        const rg = greCheck(v, t, end);
+        const f = end - t >= 2 ? v.getUint16(t) : 0;
+        const gp = end - t >= 4 ? v.getUint16(t + 2) : 0;
+        if (!greSeen && end - t >= 4) {
+          greSeen = true;
+          greProto = gp;
+          if ((f & GRE_F_CSUM) !== 0) flags |= F_GRE_CSUM;
+          if ((f & GRE_F_SEQ) !== 0) flags |= F_GRE_SEQ;
+          if (rg > 0 && (f & GRE_F_KEY) !== 0) {
+            flags |= F_GRE_KEY;
+            greKey = v.getInt32(t + 4 + ((f >>> 13) & 4));
+          }
+          if (tun < 0) tun = t;
+        }
+        if (rg < 0) {
+          if (drop === 0) drop = -rg;
+          break;
+        }
+        if (++depth > MAX_TUNNEL_DEPTH) {
+          if (drop === 0) drop = DROP_TOO_DEEP;
+          break;
+        }
+        if (gp === ETHERTYPE_IP4) {
+          if (encap === ENCAP_NONE) encap = ENCAP_GRE;
+          o = t + rg;
+          state = S_IP4;
+          continue;
+        }
+        if (gp === ETHERTYPE_TEB) {
+          if (encap === ENCAP_NONE) {
+            encap = ENCAP_NVGRE;
+            tun = t + rg;
+          }
+          o = t + rg;
+          state = S_ETH;
+          continue;
+        }
+        if (encap === ENCAP_NONE) encap = ENCAP_GRE;
+        break;
+      }
+
+      if (p === IPPROTO_ESP) {
+        if (outer) l4 = t;
+        if (encap === ENCAP_NONE) {
+          encap = ENCAP_ESP;
+          tun = t;
+          if (end - t >= 4) spi = v.getInt32(t);
+          if (end - t >= ESP_HLEN) espSeq = v.getInt32(t + 4);
+        }
+        if (end - t < ESP_HLEN && drop === 0) drop = DROP_ESP_SHORT;
+        break;
+      }
+
+      if (p === IPPROTO_IPIP) {
+        if (outer) l4 = t;
+        if (encap === ENCAP_NONE) {
+          encap = ENCAP_IPIP;
+          tun = t;
+        }
+        if (++depth > MAX_TUNNEL_DEPTH) {
+          if (drop === 0) drop = DROP_TOO_DEEP;
+          break;
+        }
+        state = S_IP4;
+        continue;
+      }
+
+      if (p === IPPROTO_ICMP) {
+        if (outer) l4 = t;
+        else il4 = t;
+        const ri = icmpCheck(v, t, end);
+        if (ri < 0 && drop === 0) drop = -ri;
+        break;
+      }
+      if (outer) l4 = t;
+      break;
+    }
+
+    if (vlanCount > 0) flags |= vlanCount > 1 ? F_VLAN | F_QINQ : F_VLAN;
+    b.l3[i] = l3;
+    b.l4[i] = l4;
+    b.tun[i] = tun;
+    b.il3[i] = il3;
+    b.il4[i] = il4;
+    b.ipEnd[i] = ipEnd;
+    b.encap[i] = encap;
+    b.depth[i] = depth;
+    b.flags[i] = flags;
+    b.vlanCount[i] = vlanCount;
+    b.tpid0[i] = tpid0;
+    b.vlan0[i] = vlan0;
+    b.vlan1[i] = vlan1;
+    b.src[i] = src;
+    b.dst[i] = dst;
+    b.proto[i] = proto;
+    b.ports[i] = ports;
+    b.isrc[i] = isrc;
+    b.idst[i] = idst;
+    b.iproto[i] = iproto;
+    b.iports[i] = iports;
+    b.greKey[i] = greKey;
+    b.greProto[i] = greProto;
+    b.spi[i] = spi;
+    b.espSeq[i] = espSeq;
+    b.vni[i] = vni;
+    b.drop[i] = drop;
+    b.next[i] = 0;
+    b.target[i] = -1;
+    b.hash[i] = 0;
+  }
+}
