@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+/**
+ * gwplane command line. Exit codes: 0 ok, 1 runtime/input error, 2 usage or configuration
+ * error, 3 missing permission (CAP_NET_RAW), 4 raw-socket not installed/built,
+ * 5 address/port in use or unknown interface.
+ */
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import { CaptureError } from '../io/capture-error.js';
+import { oneOf, positiveInt } from './args.js';
+import { runDissect } from './dissect-command.js';
+import { CliError, EXIT_RUNTIME, EXIT_USAGE } from './exit-codes.js';
+
+const pkgPath = fileURLToPath(new URL('../../../package.json', import.meta.url));
+const version = (JSON.parse(fs.readFileSync(pkgPath, 'utf8')) as { version: string }).version;
+
+const EXIT_HELP = `
+Exit codes:
+  0  success
+  1  runtime or input error (unreadable or malformed capture, I/O failure)
+  2  usage or configuration error (bad flag, invalid config: file:line:col)
+  3  permission denied (raw sockets need CAP_NET_RAW)
+  4  raw-socket not installed or not built
+  5  address or port in use, or unknown interface`;
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('gwplane')
+    .description('A data plane for highly available tunnel gateways: SLB NAT, tunnel ECMP with stickiness, VIP/CA-IP takeover, on pcap captures.')
+    .version(version, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', EXIT_HELP)
+    .exitOverride();
+
+  program
+    .command('dissect')
+    .description("print one row per frame with tshark's field names and formats (compare with the corpus oracle)")
+    .requiredOption('-r, --read <file>', "capture to read (pcap or pcapng), '-' for stdin")
+    .option('-c, --count <n>', 'stop after n frames', positiveInt)
+    .addOption(new Option('--format <fmt>', 'output format').argParser(oneOf(['tsv', 'json'] as const)).default('tsv'))
+    .option('--drops', "add a column with gwplane's drop reason per frame")
+    .addHelpText('after', EXIT_HELP)
+    .action((o: { read: string; count?: number; format: 'tsv' | 'json'; drops?: boolean }) => {
+      const r = runDissect(o);
+      for (const w of r.warnings) process.stderr.write(`gwplane: warning: ${w}\n`);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end with code 0; every parse error is a usage error.
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return EXIT_USAGE;
+    }
+    if (e instanceof CliError) {
+      process.stderr.write(`gwplane: error: ${e.message}\n`);
+      return e.exitCode;
+    }
+    if (e instanceof CaptureError) {
+      process.stderr.write(`gwplane: error: ${e.message}\n`);
+      return EXIT_RUNTIME;
+    }
+    const err = e as NodeJS.ErrnoException;
+    if (err && typeof err.code === 'string' && typeof err.message === 'string') {
+      process.stderr.write(`gwplane: error: ${err.message}\n`);
+      return EXIT_RUNTIME;
+    }
+    throw e;
+  }
+}
+
+// Run when executed directly (not when imported by tests).
+if (process.argv[1] && fs.realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`gwplane: internal error: ${(e as Error).stack ?? String(e)}\n`);
+      process.exitCode = EXIT_RUNTIME;
+    },
+  );
+}
