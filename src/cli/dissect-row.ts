@@ -86,8 +86,11 @@ export function dissectRow(b: PacketBatch, i: number, frameNumber: number): stri
     const hlen = (v.getUint8(l3) & 15) << 2;
     if (ver === 4) set('ip.hdr_len', hlen);
     // RFC 791: IHL below 5 is no IPv4 header; tshark stops after the IHL.
-    if (ver === 4 && hlen >= 20) {
-      if (avail >= 4) set('ip.len', v.getUint16(l3 + 2));
+    const total = avail >= 4 ? v.getUint16(l3 + 2) : -1;
+    if (ver === 4 && hlen >= 20 && total >= 0) set('ip.len', total);
+    // A Total Length below the header (other than TSO's 0) is bogus: tshark stops there.
+    const bogusTotal = total > 0 && total < hlen;
+    if (ver === 4 && hlen >= 20 && !bogusTotal) {
       if (avail >= 6) set('ip.id', hex(v.getUint16(l3 + 4)));
       if (avail >= 8) {
         const ff = v.getUint16(l3 + 6);

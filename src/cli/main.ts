@@ -10,6 +10,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { CaptureError } from '../io/capture-error.js';
 import { oneOf, positiveInt } from './args.js';
 import { runDissect } from './dissect-command.js';
+import { runReplayCommand, type ReplayCommandOptions } from './replay-command.js';
 import { CliError, EXIT_RUNTIME, EXIT_USAGE } from './exit-codes.js';
 
 const pkgPath = fileURLToPath(new URL('../../../package.json', import.meta.url));
@@ -45,6 +46,21 @@ export function buildProgram(): Command {
     .action((o: { read: string; count?: number; format: 'tsv' | 'json'; drops?: boolean }) => {
       const r = runDissect(o);
       for (const w of r.warnings) process.stderr.write(`gwplane: warning: ${w}\n`);
+    });
+
+  program
+    .command('replay')
+    .description("replay a capture through the gateway data plane on the capture's clock; print the summary and failover scorecard")
+    .requiredOption('-r, --read <file>', "capture to read (pcap or pcapng), '-' for stdin")
+    .requiredOption('--config <file>', 'gateway configuration (YAML or JSON)')
+    .option('-w, --write <file>', "write the rewritten capture ('-' for stdout); .pcapng gets a verdict comment per packet")
+    .addOption(new Option('--format <fmt>', 'output capture format (default: from the file name, else pcap)').argParser(oneOf(['pcap', 'pcapng'] as const)))
+    .option('-c, --count <n>', 'stop after n packets', positiveInt)
+    .option('--json', 'print the result as one JSON object')
+    .option('--hash-seed <seed>', 'fix the flow hash key (overrides the config) for reproducible runs')
+    .addHelpText('after', EXIT_HELP)
+    .action((o: ReplayCommandOptions) => {
+      runReplayCommand(o);
     });
 
   return program;

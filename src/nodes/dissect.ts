@@ -225,9 +225,10 @@ export function dissectBatch(b: PacketBatch, opts: DissectOptions = DEFAULT_DISS
       }
       let hlen = r;
       let total = v.getUint16(o + 2);
-      if (r === -DROP_IP4_BAD_TOTAL_LEN) {
-        // Total Length below the header (0 in TSO/GSO captures): soft. Like tshark, read
-        // on as if the datagram ran to the end of the captured bytes.
+      if (r === -DROP_IP4_BAD_TOTAL_LEN && total === 0) {
+        // Total Length 0 (TSO/GSO/BIG TCP captures): soft. Like tshark, read on as if the
+        // datagram ran to the end of the captured bytes. Any other length below the header
+        // is bogus and ends the walk.
         drop = drop === 0 ? DROP_IP4_BAD_TOTAL_LEN : drop;
         hlen = (v.getUint8(o) & 15) << 2;
         total = end - o;

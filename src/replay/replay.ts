@@ -1,0 +1,310 @@
+/**
+ * `gwplane replay`: a capture through the gateway data plane on the capture's own clock.
+ *
+ * Deterministic: the clock is the capture's timestamps; scenario events fire at their
+ * times (seconds from the first packet); health checking (`HealthSim`) detects a failure
+ * interval x fall later; packets sent to a failed gateway before detection count as lost.
+ * Batches are split at every control point (event, probe result) so that each packet meets
+ * the tables that were in force at its timestamp.
+ *
+ * Besides the data plane, the runner keeps an observer (a second flow table, slow path)
+ * that remembers each flow's tunnel, to score stickiness independently of the data plane.
+ */
+import { PacketBatch } from '../batch/packet-batch.js';
+import { Controller, type ControlChange } from '../control/controller.js';
+import { HealthSim } from '../control/health-sim.js';
+import type { GwConfig } from '../control/config-schema.js';
+import { CaptureReader } from '../io/capture-reader.js';
+import { CaptureWriter } from '../io/capture-writer.js';
+import { FlowTable } from '../lb/flow-table.js';
+import { dissectBatch } from '../nodes/dissect.js';
+import { FlowKeyColumns, forwardBatch, NEXT_DROP, NEXT_GATEWAY, NEXT_REPLY, NEXT_TUNNEL, type ForwardContext } from '../nodes/gateway-forward.js';
+import { DataplaneCounters } from '../stats/counters.js';
+import { DROP_GATEWAY_FAILED, dropName } from '../stats/drop-reasons.js';
+
+export interface ReplayOptions {
+  read: string;
+  config: GwConfig;
+  write?: string;
+  format?: 'pcap' | 'pcapng';
+  count?: number;
+  hashKey?: Uint32Array;
+  /** Bucket width of the per-tunnel time series (ms). */
+  seriesMs?: number;
+  /** Called after each batch (progress bars); must not throw. */
+  onBatch?: (r: CaptureReader, counters: DataplaneCounters) => void;
+  /** Set to true (e.g. by a SIGINT handler) to stop after the current batch. */
+  stop?: { requested: boolean };
+}
+
+export interface ScoreRow {
+  index: number;
+  event: string;
+  target: string;
+  at_s: number;
+  detected_at_s: number | null;
+  detection_ms: number | null;
+  takeover_by: string | null;
+  tunnels_down: string[];
+  packets_lost: number;
+  flows_moved: number;
+  flows_minimum: number;
+  stickiness_violations: number;
+  converge_ms: number | null;
+}
+
+export interface ReplayResult {
+  file: string;
+  packets: number;
+  bytes: number;
+  captureSeconds: number;
+  wallSeconds: number;
+  counters: DataplaneCounters;
+  controller: Controller;
+  changes: ControlChange[];
+  scorecard: ScoreRow[];
+  stickinessViolations: number;
+  /** per tunnel: packets per series bucket */
+  series: { bucketMs: number; tunnels: string[]; buckets: number[][] };
+  warnings: string[];
+  truncatedRecords: number;
+  interrupted: boolean;
+  output: string | null;
+}
+
+interface EventTrack {
+  row: ScoreRow;
+  gateway: number;
+  downTunnels: Set<number>;
+  lastLostMs: number;
+  detected: boolean;
+}
+
+export function runReplay(o: ReplayOptions): ReplayResult {
+  const cfg = o.config;
+  const started = process.hrtime.bigint();
+  const ctl = new Controller(cfg, o.hashKey ? { hashKey: o.hashKey } : {});
+  const ng = cfg.gateways.length;
+  const nt = ctl.tunnelNames.length;
+  const counters = new DataplaneCounters(ng, nt);
+  const gwAlive = new Uint8Array(ng).fill(1);
+  const ctx: ForwardContext = { tables: ctl.tables, flows: new FlowTable(cfg.flow_table.capacity), counters, gwAlive, nowMs: 0 };
+  const keys = new FlowKeyColumns(256);
+  const observer = new FlowTable(1 << 20);
+  const health = new HealthSim(ng, cfg.health.interval_ms, cfg.health.fall, cfg.health.rise);
+  const seriesMs = o.seriesMs ?? 100;
+  const buckets: number[][] = [];
+
+  // Scenario: ground truth for health, administrative tunnel changes, weights.
+  const events = [...cfg.scenario].sort((a, b) => a.at - b.at);
+  for (const e of events) {
+    if (e.event === 'gateway_down' || e.event === 'gateway_up') health.setAlive(ctl.gw(e.gateway), e.event === 'gateway_up', e.at * 1000);
+  }
+  const tracks: EventTrack[] = events.map((e) => ({
+    row: {
+      index: e.index,
+      event: e.event,
+      target: 'gateway' in e ? e.gateway : `${e.site}/${e.tunnel}`,
+      at_s: e.at,
+      detected_at_s: null,
+      detection_ms: null,
+      takeover_by: null,
+      tunnels_down: [],
+      packets_lost: 0,
+      flows_moved: 0,
+      flows_minimum: 0,
+      stickiness_violations: 0,
+      converge_ms: null,
+    },
+    gateway: 'gateway' in e ? ctl.gw(e.gateway) : -1,
+    downTunnels: new Set<number>(),
+    lastLostMs: -1,
+    detected: false,
+  }));
+  let nextEvent = 0;
+  const latest: { track: EventTrack | null } = { track: null }; // the latest event (for unattributed moves)
+  let violations = 0;
+
+  const reader = CaptureReader.open(o.read);
+  const writer = o.write ? CaptureWriter.open(o.write, o.format ?? 'pcap', { linkType: 1, nanos: true }) : null;
+  const batch = new PacketBatch();
+  const limit = o.count ?? Infinity;
+  let t0s = -1;
+  let t0n = 0;
+  let lastMs = 0;
+  let packets = 0;
+  let bytes = 0;
+  let interrupted = false;
+
+  const tunUpBefore = new Uint8Array(nt);
+  const applyControl = (uptoMs: number): void => {
+    for (;;) {
+      const te = nextEvent < events.length ? events[nextEvent]!.at * 1000 : Infinity;
+      const th = health.nextMs;
+      const t = Math.min(te, th);
+      if (t > uptoMs) return;
+      tunUpBefore.set(ctx.tables.tunUp);
+      let track: EventTrack | null = null;
+      if (te <= th) {
+        const e = events[nextEvent]!;
+        track = tracks[nextEvent]!;
+        nextEvent++;
+        latest.track = track;
+        if (e.event === 'gateway_down') gwAlive[ctl.gw(e.gateway)] = 0;
+        else if (e.event === 'gateway_up') gwAlive[ctl.gw(e.gateway)] = 1;
+        else if (e.event === 'tunnel_down' || e.event === 'tunnel_up') {
+          ctl.setTunnel(e.site, e.tunnel, e.event === 'tunnel_up', t);
+          markDetected(track, t);
+        } else if (e.event === 'weight') {
+          ctl.setWeight(e.site, e.tunnel, e.weight, t);
+          markDetected(track, t);
+        }
+      } else {
+        for (const c of health.advance(t)) {
+          const name = ctl.gatewayName(c.gateway);
+          const before = ctl.changes.length;
+          if (c.up) ctl.gatewayUp(name, c.atMs);
+          else ctl.gatewayDown(name, c.atMs);
+          // the scenario event this detection answers: the latest of this gateway not yet detected
+          const tr = [...tracks].reverse().find((x) => x.gateway === c.gateway && !x.detected && x.row.at_s * 1000 <= c.atMs && (x.row.event === 'gateway_up') === c.up);
+          if (tr) {
+            markDetected(tr, c.atMs);
+            for (const ch of ctl.changes.slice(before)) if (ch.kind === 'takeover') tr.row.takeover_by = ch.standby ?? null;
+            track = tr;
+          }
+        }
+      }
+      ctx.tables = ctl.tables;
+      if (track) {
+        // Tunnels this change took down: their live flows are the minimum that must move.
+        const down = new Set<number>();
+        for (let k = 0; k < nt; k++) if (tunUpBefore[k] === 1 && ctx.tables.tunUp[k] === 0) down.add(k);
+        if (down.size > 0) {
+          for (const k of down) {
+            track.downTunnels.add(k);
+            track.row.tunnels_down.push(ctl.tunnelNames[k]!);
+          }
+          observer.scan(Math.round(t), (_slot, value) => {
+            if (down.has(value)) track!.row.flows_minimum++;
+          });
+        }
+      }
+    }
+  };
+  function markDetected(tr: EventTrack, atMs: number): void {
+    tr.detected = true;
+    tr.row.detected_at_s = atMs / 1000;
+    tr.row.detection_ms = Math.round(atMs - tr.row.at_s * 1000);
+  }
+
+  try {
+    while (packets < limit) {
+      if (o.stop?.requested) {
+        interrupted = true;
+        break;
+      }
+      const n = reader.readBatch(batch);
+      if (n === 0) break;
+      const m = Math.min(n, limit - packets);
+      dissectBatch(batch);
+      if (t0s < 0) {
+        t0s = batch.tsSec[0]!;
+        t0n = batch.tsNsec[0]!;
+      }
+      let i = 0;
+      while (i < m) {
+        const ti = (batch.tsSec[i]! - t0s) * 1000 + (batch.tsNsec[i]! - t0n) / 1e6;
+        applyControl(ti);
+        // packets up to the next control point share these tables
+        const nextCtl = Math.min(nextEvent < events.length ? events[nextEvent]!.at * 1000 : Infinity, health.nextMs);
+        let j = i + 1;
+        while (j < m && (batch.tsSec[j]! - t0s) * 1000 + (batch.tsNsec[j]! - t0n) / 1e6 < nextCtl) j++;
+        ctx.nowMs = Math.floor(ti) | 0;
+        forwardBatch(batch, i, j, ctx, keys);
+        for (let k = i; k < j; k++) {
+          const tk = (batch.tsSec[k]! - t0s) * 1000 + (batch.tsNsec[k]! - t0n) / 1e6;
+          lastMs = tk;
+          const nx = batch.next[k]!;
+          if (nx === NEXT_TUNNEL) {
+            const t = batch.target[k]!;
+            const bk = Math.floor(tk / seriesMs);
+            while (buckets.length <= bk) buckets.push(new Array<number>(nt).fill(0));
+            buckets[bk]![t]++;
+            const h = batch.hash[k]!;
+            const a = batch.isrc[k]!;
+            const bb = batch.idst[k]!;
+            const prev = observer.lookup(h, a, bb, keys.c[k]!, keys.d[k]!, ctx.nowMs);
+            if (prev >= 0 && prev !== t) {
+              const owner = tracks.find((x) => x.downTunnels.has(prev) && x.row.at_s * 1000 <= tk);
+              if (ctx.tables.tunUp[prev] === 1 || !owner) {
+                violations++;
+                if (latest.track) latest.track.row.stickiness_violations++;
+              }
+              if (owner) owner.row.flows_moved++;
+              else if (latest.track) latest.track.row.flows_moved++;
+            }
+            if (prev !== t) observer.insert(h, a, bb, keys.c[k]!, keys.d[k]!, t, ctx.nowMs, 3_600_000);
+          } else if (nx === NEXT_DROP && batch.drop[k] === DROP_GATEWAY_FAILED) {
+            const g = batch.target[k]!;
+            const tr = [...tracks].reverse().find((x) => x.gateway === g && x.row.event === 'gateway_down' && x.row.at_s * 1000 <= tk);
+            if (tr) {
+              tr.row.packets_lost++;
+              tr.lastLostMs = tk;
+            }
+          }
+          if (writer) {
+            if (o.format === 'pcapng') writer.writePacket(batch.arena, batch.base[k]!, batch.len[k]!, batch.wireLen[k]!, batch.tsSec[k]!, batch.tsNsec[k]!, verdictComment(batch, k, ctl));
+            else if (nx !== NEXT_DROP) writer.writePacket(batch.arena, batch.base[k]!, batch.len[k]!, batch.wireLen[k]!, batch.tsSec[k]!, batch.tsNsec[k]!);
+          }
+          bytes += batch.wireLen[k]!;
+        }
+        i = j;
+      }
+      packets += m;
+      o.onBatch?.(reader, counters);
+    }
+    if (!interrupted) applyControl(lastMs);
+    if (writer) {
+      if (interrupted) writer.abort();
+      else writer.commit();
+    }
+  } catch (e) {
+    writer?.abort();
+    throw e;
+  } finally {
+    reader.close();
+  }
+  for (const tr of tracks) {
+    if (tr.row.detection_ms !== null) {
+      const endMs = Math.max(tr.lastLostMs, tr.row.detected_at_s! * 1000);
+      tr.row.converge_ms = Math.round(endMs - tr.row.at_s * 1000);
+    }
+  }
+  const wall = Number(process.hrtime.bigint() - started) / 1e9;
+  return {
+    file: o.read,
+    packets,
+    bytes,
+    captureSeconds: lastMs / 1000,
+    wallSeconds: wall,
+    counters,
+    controller: ctl,
+    changes: ctl.changes,
+    scorecard: tracks.map((t) => t.row),
+    stickinessViolations: violations,
+    series: { bucketMs: seriesMs, tunnels: ctl.tunnelNames, buckets },
+    warnings: reader.warnings,
+    truncatedRecords: reader.truncatedRecords,
+    interrupted,
+    output: writer && !interrupted ? o.write! : null,
+  };
+}
+
+/** The pcapng comment of one packet: where it went, or why it was dropped. */
+export function verdictComment(b: PacketBatch, k: number, ctl: Controller): string {
+  const nx = b.next[k]!;
+  if (nx === NEXT_GATEWAY) return `gateway ${ctl.gatewayName(b.target[k]!)}`;
+  if (nx === NEXT_TUNNEL) return `tunnel ${ctl.tunnelNames[b.target[k]!]}`;
+  if (nx === NEXT_REPLY) return 'reply (source rewritten to the SLB VIP)';
+  return `drop ${dropName(b.drop[k]!)}`;
+}
