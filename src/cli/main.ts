@@ -11,6 +11,8 @@ import { CaptureError } from '../io/capture-error.js';
 import { oneOf, positiveInt } from './args.js';
 import { runDissect } from './dissect-command.js';
 import { runReplayCommand, type ReplayCommandOptions } from './replay-command.js';
+import { runExplainCommand, type ExplainCommandOptions } from './explain-command.js';
+import { nonNegativeNumber } from './args.js';
 import { CliError, EXIT_RUNTIME, EXIT_USAGE } from './exit-codes.js';
 
 const pkgPath = fileURLToPath(new URL('../../../package.json', import.meta.url));
@@ -61,6 +63,21 @@ export function buildProgram(): Command {
     .addHelpText('after', EXIT_HELP)
     .action((o: ReplayCommandOptions) => {
       runReplayCommand(o);
+    });
+
+  program
+    .command('explain')
+    .description('say which path, gateway or tunnel a flow takes and why (rule, Maglev slot, table generation)')
+    .argument('<flow>', "e.g. 'udp 192.0.2.1:4500 > 203.0.113.10:4500', 'esp 192.0.2.1 > 203.0.113.10 spi 0x1001', 'gre 192.0.2.1 > 198.51.100.21'")
+    .requiredOption('--config <file>', 'gateway configuration (YAML or JSON)')
+    .option('--at <seconds>', "scenario time: tables as they are at T seconds of the config's scenario", nonNegativeNumber)
+    .option('--vlan <id>', 'send the packet with this 802.1Q tag (L3 path)', positiveInt)
+    .option('--vsid <vsid>', 'send the flow as NVGRE from a compute host with this VSID (tunnel path)', positiveInt)
+    .option('--hash-seed <seed>', 'fix the flow hash key (overrides the config)')
+    .option('--json', 'print the answer as JSON')
+    .addHelpText('after', EXIT_HELP)
+    .action((flow: string, o: ExplainCommandOptions) => {
+      runExplainCommand(flow, o);
     });
 
   return program;
