@@ -187,6 +187,12 @@ export function tmp(): string {
   return tmpDir;
 }
 
+/** Remove the temp directory (call from afterAll). */
+export function cleanupTmp(): void {
+  if (tmpDir !== undefined) fs.rmSync(tmpDir, { recursive: true, force: true });
+  tmpDir = undefined;
+}
+
 /** Write bytes to a file in the temp directory; returns its path. */
 export function tmpFile(name: string, bytes: Uint8Array): string {
   const f = path.join(tmp(), name);

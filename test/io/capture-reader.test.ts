@@ -6,14 +6,16 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { LINK_ETHERNET, LINK_IPV4, LINK_RAW, MAX_FRAME, PacketBatch } from '../../src/batch/packet-batch.js';
 import { CaptureError } from '../../src/io/capture-error.js';
 import { CaptureReader } from '../../src/io/capture-reader.js';
 import {
   Bytes, type Pkt, frame, ngBlock, ngEpb, ngIdb, ngIsb, ngNrb, ngShb, ngSpb, opt, pcapBytes, readAll, readBytes,
-  tmp, tmpFile,
+  cleanupTmp, tmp, tmpFile,
 } from './capture-builders.js';
+
+afterAll(cleanupTmp);
 
 /** Expect opening + reading `bytes` to throw a CaptureError at `offset` whose message matches. */
 function expectCaptureError(bytes: Uint8Array, offset: number, what: RegExp, chunkBytes?: number): CaptureError {

@@ -6,11 +6,13 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_FRAME } from '../../src/batch/packet-batch.js';
 import { CaptureError } from '../../src/io/capture-error.js';
 import { CaptureWriter } from '../../src/io/capture-writer.js';
-import { type Pkt, frame, readAll, tmp } from './capture-builders.js';
+import { type Pkt, frame, readAll, cleanupTmp, tmp } from './capture-builders.js';
+
+afterAll(cleanupTmp);
 
 const hasTshark = spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
 

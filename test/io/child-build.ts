@@ -31,6 +31,12 @@ export function buildForChild(): string {
   return out;
 }
 
+/** Remove the built modules (call from afterAll). */
+export function cleanupChildBuild(): void {
+  if (built !== undefined) fs.rmSync(built, { recursive: true, force: true });
+  built = undefined;
+}
+
 /** file:// URL of a built module, e.g. moduleUrl('src/io/capture-reader.js'). */
 export function moduleUrl(rel: string): string {
   return pathToFileURL(path.join(buildForChild(), rel)).href;

@@ -6,9 +6,14 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { frame, ngEpb, ngIdb, ngShb, opt, pcapBytes, readBytes, tmp } from './capture-builders.js';
-import { moduleUrl } from './child-build.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { frame, ngEpb, ngIdb, ngShb, opt, pcapBytes, readBytes, cleanupTmp, tmp } from './capture-builders.js';
+import { cleanupChildBuild, moduleUrl } from './child-build.js';
+
+afterAll(() => {
+  cleanupTmp();
+  cleanupChildBuild();
+});
 
 const pcap = pcapBytes({
   nanos: true,
