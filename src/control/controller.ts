@@ -132,7 +132,12 @@ export class Controller {
     this.gwActive[g] = 0;
     if (wasActive) {
       const pool = this.placement.pools.find((p) => p.name === cfgGw.pool)!;
-      const s = pool.standby.map((x) => this.gw(x)).find((x) => this.gwUp[x] === 1 && this.gwActive[x] === 0);
+      // Standby candidates: every healthy, inactive gateway of the pool (initial standbys and
+      // recovered gateways that rejoined as standby), keepalived order: priority, then name.
+      const s = this.cfg.gateways
+        .map((x, k) => ({ x, k }))
+        .filter(({ x, k }) => x.pool === pool.name && k !== g && this.gwUp[k] === 1 && this.gwActive[k] === 0)
+        .sort((a, b) => b.x.priority - a.x.priority || (a.x.name < b.x.name ? -1 : a.x.name > b.x.name ? 1 : 0))[0]?.k;
       if (s !== undefined) {
         this.gwActive[s] = 1;
         this.reassign(g, s);
@@ -237,8 +242,10 @@ export class Controller {
       nat.push([ip4FromString(r.vip), ip4FromString(r.public_ip), g]);
     }
     // Reverse NAT: replies may come from any gateway that hosts (or took over) the tenant.
+    // The value is the VIP's index in `slbVipAddr` (an address may be a negative int32).
     for (const r of this.placement.nat) {
-      for (let g = 0; g < n; g++) natRev.push([gwDip[g]!, ip4FromString(r.public_ip), ip4FromString(r.vip)]);
+      const vi = cfg.slb.vips.indexOf(r.vip);
+      for (let g = 0; g < n; g++) natRev.push([gwDip[g]!, ip4FromString(r.public_ip), vi]);
     }
     const greVip = [...this.greVipOwner].map(([vip, g]) => [ip4FromString(vip), 0, g] as [number, number, number]);
     const l3 = [...this.l3Owner].map(([key, g]) => {
@@ -300,6 +307,7 @@ export class Controller {
       nat: new IntMap(nat),
       natReverse: new IntMap(natRev),
       slbVips: new IntMap(cfg.slb.vips.map((x) => [ip4FromString(x), 0, 1] as [number, number, number])),
+      slbVipAddr: Int32Array.from(cfg.slb.vips.map((x) => ip4FromString(x))),
       greVip: new IntMap(greVip),
       l3: new IntMap(l3),
       vlanTenant: new IntMap(vlanTenant),

@@ -30,8 +30,10 @@ export interface DataplaneTables {
   // ---- SLB NAT ----
   /** (SLB VIP, tenant public IP) -> designated gateway index. */
   readonly nat: IntMap;
-  /** (gateway DIP, tenant public IP) -> SLB VIP, for the reverse rewrite of replies. */
+  /** (gateway DIP, tenant public IP) -> index in `slbVipAddr`, for the reverse rewrite of replies. */
   readonly natReverse: IntMap;
+  /** SLB VIP addresses by index. */
+  readonly slbVipAddr: Int32Array;
   /** (SLB VIP, 0) -> 1. */
   readonly slbVips: IntMap;
 

@@ -281,7 +281,7 @@ export function forwardBatch(b: PacketBatch, from: number, to: number, ctx: Forw
         }
       } else if ((proto === IPPROTO_UDP || proto === IPPROTO_ESP) && T.natReverse.get(src, dst) >= 0) {
         // ---- 3. reverse NAT: replies from the DIP leave from the VIP ----
-        const vip = T.natReverse.get(src, dst);
+        const vip = T.slbVipAddr[T.natReverse.get(src, dst)]!;
         v.setInt32(l3 + 12, vip);
         v.setUint16(l3 + 10, csumReplace32(v.getUint16(l3 + 10), src, vip));
         const l4 = b.l4[i]!;
