@@ -64,8 +64,12 @@ export interface ReplayResult {
   changes: ControlChange[];
   scorecard: ScoreRow[];
   stickinessViolations: number;
-  /** per tunnel: packets per series bucket */
-  series: { bucketMs: number; tunnels: string[]; buckets: number[][] };
+  /**
+   * Per series bucket (`bucketMs` of capture time): packets sent over each tunnel
+   * (`buckets[b][tunnel]`), and packets each gateway handled (`gateway_buckets[b][gateway]`:
+   * delivered to it, plus sent over a tunnel it ended at that time). For reports.
+   */
+  series: { bucketMs: number; tunnels: string[]; buckets: number[][]; gateways: string[]; gateway_buckets: number[][] };
   warnings: string[];
   truncatedRecords: number;
   interrupted: boolean;
@@ -80,7 +84,36 @@ interface EventTrack {
   detected: boolean;
 }
 
+/** Run a replay to the end, synchronously. */
 export function runReplay(o: ReplayOptions): ReplayResult {
+  const steps = replaySteps(o);
+  for (;;) {
+    const s = steps.next();
+    if (s.done) return s.value;
+  }
+}
+
+/**
+ * The same run, giving the event loop a turn at least every `yieldMs` of wall time (between
+ * batches), so that a SIGINT handler can set `stop.requested` during a long replay: a
+ * synchronous loop would only see the signal after the last packet.
+ */
+export async function runReplayAsync(o: ReplayOptions, yieldMs = 50): Promise<ReplayResult> {
+  const steps = replaySteps(o);
+  let last = performance.now();
+  for (;;) {
+    const s = steps.next();
+    if (s.done) return s.value;
+    const now = performance.now();
+    if (now - last >= yieldMs) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      last = performance.now();
+    }
+  }
+}
+
+/** The replay as a generator that yields after each batch (see runReplay, runReplayAsync). */
+function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
   const cfg = o.config;
   const started = process.hrtime.bigint();
   const ctl = new Controller(cfg, o.hashKey ? { hashKey: o.hashKey } : {});
@@ -94,6 +127,7 @@ export function runReplay(o: ReplayOptions): ReplayResult {
   const health = new HealthSim(ng, cfg.health.interval_ms, cfg.health.fall, cfg.health.rise);
   const seriesMs = o.seriesMs ?? 100;
   const buckets: number[][] = [];
+  const gwBuckets: number[][] = [];
 
   // Scenario: ground truth for health, administrative tunnel changes, weights.
   const events = [...cfg.scenario].sort((a, b) => a.at - b.at);
@@ -225,6 +259,11 @@ export function runReplay(o: ReplayOptions): ReplayResult {
           const tk = (batch.tsSec[k]! - t0s) * 1000 + (batch.tsNsec[k]! - t0n) / 1e6;
           lastMs = tk;
           const nx = batch.next[k]!;
+          if (nx === NEXT_GATEWAY || nx === NEXT_TUNNEL) {
+            const bk = Math.floor(tk / seriesMs);
+            while (gwBuckets.length <= bk) gwBuckets.push(new Array<number>(ng).fill(0));
+            gwBuckets[bk]![nx === NEXT_GATEWAY ? batch.target[k]! : ctx.tables.tunGw[batch.target[k]!]!]++;
+          }
           if (nx === NEXT_TUNNEL) {
             const t = batch.target[k]!;
             const bk = Math.floor(tk / seriesMs);
@@ -262,6 +301,7 @@ export function runReplay(o: ReplayOptions): ReplayResult {
       }
       packets += m;
       o.onBatch?.(reader, counters);
+      yield;
     }
     if (!interrupted) applyControl(lastMs);
     if (writer) {
@@ -292,7 +332,7 @@ export function runReplay(o: ReplayOptions): ReplayResult {
     changes: ctl.changes,
     scorecard: tracks.map((t) => t.row),
     stickinessViolations: violations,
-    series: { bucketMs: seriesMs, tunnels: ctl.tunnelNames, buckets },
+    series: { bucketMs: seriesMs, tunnels: ctl.tunnelNames, buckets, gateways: cfg.gateways.map((g) => g.name), gateway_buckets: gwBuckets },
     warnings: reader.warnings,
     truncatedRecords: reader.truncatedRecords,
     interrupted,
