@@ -12,6 +12,8 @@ import { oneOf, positiveInt } from './args.js';
 import { runDissect } from './dissect-command.js';
 import { runReplayCommand, type ReplayCommandOptions } from './replay-command.js';
 import { runExplainCommand, type ExplainCommandOptions } from './explain-command.js';
+import { runConfigCheck, type ConfigCheckOptions } from './config-command.js';
+import { runReportCommand, type ReportCommandOptions } from './report-command.js';
 import { nonNegativeNumber } from './args.js';
 import { CliError, EXIT_RUNTIME, EXIT_USAGE } from './exit-codes.js';
 
@@ -60,9 +62,32 @@ export function buildProgram(): Command {
     .option('-c, --count <n>', 'stop after n packets', positiveInt)
     .option('--json', 'print the result as one JSON object')
     .option('--hash-seed <seed>', 'fix the flow hash key (overrides the config) for reproducible runs')
+    .option('--stats <seconds>', 'print a one-line progress record on stderr every N seconds (terminal or not)', positiveInt)
+    .option('--report <file.html>', 'also write the HTML failover report (charts, scorecard) of this run')
+    .addHelpText('after', '\nOn a terminal, a progress bar is shown on stderr (not in a pipe). Ctrl-C stops after the current\nbatch, prints the summary of what was done and leaves no output file.\n' + EXIT_HELP)
+    .action(async (o: ReplayCommandOptions) => {
+      await runReplayCommand(o);
+    });
+
+  program
+    .command('report')
+    .description('write the self-contained HTML failover report (charts, scorecard) of a saved `replay --json` result')
+    .argument('<run.json>', "the output of 'gwplane replay --json' ('-' for stdin)")
+    .option('-o, --output <file.html>', "where to write the report ('-' for stdout; default: RUN.html beside RUN.json)")
     .addHelpText('after', EXIT_HELP)
-    .action((o: ReplayCommandOptions) => {
-      runReplayCommand(o);
+    .action((run: string, o: ReportCommandOptions) => {
+      runReportCommand(run, o);
+    });
+
+  const config = program.command('config').description('configuration tools');
+  config
+    .command('check')
+    .description('validate a configuration (errors as file:line:col) and print what the controller derives: placement, pools, gateway load, Maglev shares per site, SLB NAT rules')
+    .argument('<file>', 'gateway configuration (YAML or JSON)')
+    .option('--json', 'print the result as one JSON object')
+    .addHelpText('after', EXIT_HELP)
+    .action((file: string, o: ConfigCheckOptions) => {
+      runConfigCheck(file, o);
     });
 
   program

@@ -2,9 +2,11 @@
 import { loadConfig } from '../control/config-load.js';
 import { ConfigError } from '../control/config-error.js';
 import { makeHashKey } from '../lb/hash.js';
-import { runReplay } from '../replay/replay.js';
+import { runReplayAsync } from '../replay/replay.js';
 import { replaySummaryJson, replaySummaryText } from '../replay/summary.js';
+import { writeReportFile } from '../report/report.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
+import { ReplayProgress } from './progress.js';
 
 export interface ReplayCommandOptions {
   read: string;
@@ -14,9 +16,13 @@ export interface ReplayCommandOptions {
   count?: number;
   json?: boolean;
   hashSeed?: string;
+  /** Seconds between plain `--stats` lines on stderr. */
+  stats?: number;
+  /** Write an HTML report of the run here. */
+  report?: string;
 }
 
-export function runReplayCommand(o: ReplayCommandOptions): void {
+export async function runReplayCommand(o: ReplayCommandOptions): Promise<void> {
   let cfg;
   try {
     cfg = loadConfig(o.config);
@@ -34,20 +40,34 @@ export function runReplayCommand(o: ReplayCommandOptions): void {
   };
   process.once('SIGINT', onSig);
   process.once('SIGTERM', onSig);
-  const r = runReplay({
-    read: o.read,
-    config: cfg,
-    ...(o.write !== undefined ? { write: o.write } : {}),
-    format,
-    ...(o.count !== undefined ? { count: o.count } : {}),
-    ...(o.hashSeed !== undefined ? { hashKey: makeHashKey(o.hashSeed) } : {}),
-    stop,
-  });
-  process.off('SIGINT', onSig);
-  process.off('SIGTERM', onSig);
+  // Progress on stderr: a bar on a terminal, `--stats` lines anywhere (src/cli/progress.ts).
+  const progress = new ReplayProgress({ stream: process.stderr, ...(o.stats !== undefined ? { statsEverySec: o.stats } : {}) });
+  let r;
+  try {
+    // Async: the event loop gets a turn between batches, so Ctrl-C (SIGINT) stops the run
+    // after the current batch; the writer then removes its temporary file.
+    r = await runReplayAsync({
+      read: o.read,
+      config: cfg,
+      ...(o.write !== undefined ? { write: o.write } : {}),
+      format,
+      ...(o.count !== undefined ? { count: o.count } : {}),
+      ...(o.hashSeed !== undefined ? { hashKey: makeHashKey(o.hashSeed) } : {}),
+      stop,
+      ...(progress.active ? { onBatch: (reader, counters) => progress.update(reader, counters) } : {}),
+    });
+  } finally {
+    progress.finish();
+    process.off('SIGINT', onSig);
+    process.off('SIGTERM', onSig);
+  }
   // With the capture on stdout, the summary goes to stderr.
   const toStderr = o.write === '-';
   const text = o.json ? JSON.stringify(replaySummaryJson(r), null, 2) + '\n' : replaySummaryText(r);
   (toStderr ? process.stderr : process.stdout).write(text);
+  if (o.report !== undefined) {
+    writeReportFile(replaySummaryJson(r), o.report);
+    process.stderr.write(`gwplane: report written to ${o.report}\n`);
+  }
   if (r.interrupted) process.exitCode = 130;
 }
