@@ -21,11 +21,12 @@ export function csumFold(sum: number): number {
 }
 
 /**
- * Add the 16-bit big-endian words of v[o .. o+len) to `sum` and return the folded,
- * uncomplemented 16-bit sum. Reads 32 bits at a time.
+ * Add the 16-bit big-endian words of v[o .. o+len) to `sum` (a partial sum of up to 32 bits,
+ * folded or not) and return the folded, uncomplemented 16-bit sum. Reads 32 bits at a time.
  */
 export function csumAdd(v: DataView, o: number, len: number, sum: number): number {
-  let s = sum & 0xffff;
+  // fold, not `& 0xffff`: masking an unfolded partial sum would drop its carries
+  let s = csumFold(sum);
   let i = o;
   const end4 = o + (len & ~3);
   while (i < end4) {
