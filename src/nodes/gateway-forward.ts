@@ -139,6 +139,8 @@ export function forwardBatch(b: PacketBatch, from: number, to: number, ctx: Forw
       } else if (encap === ENCAP_NVGRE) {
         // ---- 1. NVGRE -> site -> tunnel ----
         const tenant = T.vsidTenant.get(b.greKey[i]! >>> 8, 0);
+        // Tunnels inside the tenant's packet: route, hash and send the tenant's packet itself.
+        if (b.depth[i]! > 1 && b.il3[i]! >= 0) nvgrePayloadColumns(b, v, i);
         const il3 = b.il3[i]!;
         if (tenant < 0) drop = DROP_UNKNOWN_VSID;
         else if (il3 < 0) drop = DROP_L2_NOT_IP4;
@@ -362,6 +364,32 @@ export function forwardBatch(b: PacketBatch, from: number, to: number, ctx: Forw
   cnt.c[C_RX_BYTES] += rxBytes;
   cnt.c[C_TX] += tx;
   cnt.c[C_TX_BYTES] += txBytes;
+}
+
+/**
+ * NVGRE whose tenant packet carries tunnels of its own (GRE, IP-in-IP, VXLAN): the dissector's
+ * inner columns describe the innermost packet, but the data path routes, hashes and forwards
+ * the packet the tenant sent, the IPv4 packet right after NVGRE's inner Ethernet header (and
+ * its tags). Re-point il3/il4 and the inner 5-tuple at it. The dissector walked through these
+ * bytes (depth > 1), so every read is in bounds.
+ */
+function nvgrePayloadColumns(b: PacketBatch, v: DataView, i: number): void {
+  let o = b.tun[i]!; // NVGRE's inner Ethernet header
+  let type = v.getUint16(o + 12);
+  o += 14;
+  while (type !== ETHERTYPE_IP4) {
+    type = v.getUint16(o + 2); // an 802.1Q/802.1ad tag
+    o += 4;
+  }
+  const p = v.getUint8(o + 9);
+  const t = o + ((v.getUint8(o) & 15) << 2);
+  b.il3[i] = o;
+  b.isrc[i] = v.getInt32(o + 12);
+  b.idst[i] = v.getInt32(o + 16);
+  b.iproto[i] = p;
+  // a deeper tunnel in UDP (VXLAN) had its UDP header checked; GRE and IP-in-IP have no ports
+  b.il4[i] = p === IPPROTO_UDP ? t : -1;
+  b.iports[i] = p === IPPROTO_UDP ? v.getInt32(t) : 0;
 }
 
 /**

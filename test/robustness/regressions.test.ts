@@ -1,0 +1,56 @@
+/**
+ * Bugs the robustness tests found, each with the input that found it (issue 6: "each bug
+ * found becomes a regression test with the input that found it").
+ */
+import { describe, expect, it } from 'vitest';
+import { LINK_ETHERNET } from '../../src/batch/packet-batch.js';
+import { NEXT_DROP, NEXT_TUNNEL } from '../../src/nodes/gateway-forward.js';
+import { DROP_NO_ROUTE } from '../../src/stats/drop-reasons.js';
+import { ip4FromString } from '../../src/wire/view.js';
+import { emitFrame, type Ip } from './gen.js';
+import { FuzzStats, runChecked } from './harness.js';
+import { demoPlanes } from './planes.js';
+
+const ip = ip4FromString;
+
+describe('bug 1: NVGRE whose tenant packet carries a tunnel of its own', () => {
+  // Found by fuzz-packets "random chains of up to 8 layers" (seed 3): NVGRE (VSID 5001,
+  // contoso) carrying IPv4 10.1.0.7 -> 198.51.100.21 / GRE / IPv4 203.0.113.10 -> 172.16.0.0.
+  // The data path routed and hashed the innermost packet (the dissector's il3), and sent only
+  // it: the tenant's outer IPv4 and GRE headers were stripped, and a destination with no route
+  // (198.51.100.21) reached contoso-hq through the address hidden inside.
+  const FOUND =
+    '02000000000102000000000208004500005600010000402f46280a010007c6336415200065580013890102000000010102000000010208004500002c00010000402f46520a010007c6336415000008004500001400000000' +
+    '0202d0cdcb00710aac100000';
+
+  it('the input that found it: routed by the tenant packet (no route), not by the address inside', () => {
+    const p = demoPlanes()[0]!;
+    const { outcomes, violations } = runChecked(p.plane, [{ bytes: Buffer.from(FOUND, 'hex'), link: LINK_ETHERNET, nvgreInner: 56 }], new FuzzStats());
+    expect(violations).toEqual([]);
+    expect(outcomes[0]!.next).toBe(NEXT_DROP);
+    expect(outcomes[0]!.drop).toBe(DROP_NO_ROUTE);
+  });
+
+  const leaf: Ip = { src: ip('10.9.9.9'), dst: ip('172.18.0.1'), ttl: 64, id: 3, mf: false, fragOff: 0, options: [], l4: { k: 'udp', sport: 1000, dport: 2000, zeroCsum: false, data: { k: 'bytes', len: 12 } } };
+  const tenantCarrying = (l4: Ip['l4']): Ip => ({ src: ip('10.127.134.20'), dst: ip('172.16.1.1'), ttl: 64, id: 9, mf: false, fragOff: 0, options: [], l4 });
+  const kinds: Array<[string, Ip['l4']]> = [
+    ['GRE', { k: 'gre', csum: false, key: 7, seq: null, inner: { k: 'ip', ip: leaf } }],
+    ['IP-in-IP', { k: 'ipip', inner: leaf }],
+    ['VXLAN', { k: 'udp', sport: 33000, dport: 4789, zeroCsum: false, data: { k: 'vxlan', vni: 5, inner: { vlans: [{ tpid: 0x8100, id: 7 }], ip: leaf } } }],
+  ];
+  for (const [name, l4] of kinds) {
+    it(`a tenant packet to 172.16.1.1 carrying ${name} to 172.18.0.1 goes to contoso-hq whole`, () => {
+      // contoso (VSID 5001) routes 172.16/16 to contoso-hq; 172.18/16 is fabrikam's.
+      const e = emitFrame({ raw: false, eth: { vlans: [], ip: { src: ip('10.1.0.7'), dst: ip('198.51.100.21'), ttl: 64, id: 1, mf: false, fragOff: 0, options: [], l4: { k: 'gre', csum: false, key: (5001 << 8) | 1, seq: null, inner: { k: 'eth', eth: { vlans: [], ip: tenantCarrying(l4) } } } } } });
+      const p = demoPlanes()[0]!;
+      const { outcomes, violations } = runChecked(p.plane, [{ bytes: e.bytes, link: e.link, pristine: true, nvgreInner: e.nvgreInner, tunnelDepth: e.tunnelDepth, maxTags: e.maxTags }], new FuzzStats());
+      expect(violations).toEqual([]);
+      expect(outcomes[0]!.next).toBe(NEXT_TUNNEL);
+      expect(p.plane.ctl.tunnelNames[outcomes[0]!.target]).toMatch(/^contoso-hq\//);
+      // GRE to the tunnel's remote device, then the tenant's packet byte for byte
+      const out = outcomes[0]!.out!;
+      const tenant = e.bytes.subarray(e.nvgreInner);
+      expect(out.subarray(out.length - tenant.length).equals(tenant)).toBe(true);
+    });
+  }
+});
