@@ -34,6 +34,8 @@ export interface Series {
   colour: string;
   /** One value per bucket. */
   values: number[];
+  /** What `data-total` says (e.g. packets when values are rates); default the sum of values. */
+  total?: number;
 }
 
 export interface TimeChartOptions {
@@ -95,7 +97,7 @@ export function timeChart(o: TimeChartOptions): string {
   let lines = '';
   for (const s of o.series) {
     const pts = s.values.map((v, k) => [xs((k + 0.5) * o.bucketSec), ys(v)] as [number, number]);
-    const total = s.values.reduce((a, b) => a + b, 0);
+    const total = s.total ?? s.values.reduce((a, b) => a + b, 0);
     lines += polyline(pts, {
       class: 'mark line',
       'data-series': s.name,

@@ -43,6 +43,19 @@ export function reportEvents(run: RunJson): EventMark[] {
   return out.sort((a, b) => a.t - b.t);
 }
 
+/** Legend text per event kind. */
+const EVENT_NAMES: Record<string, string> = {
+  failure: 'failure (scenario)',
+  detection: 'detected down (health probes)',
+  takeover: 'takeover by a standby',
+  degraded: 'pool degraded (no standby)',
+  recovery: 'recovery (scenario)',
+  rejoin: 'detected up, rejoins as standby',
+  'tunnel-down': 'tunnel down (scenario)',
+  'tunnel-up': 'tunnel up (scenario)',
+  weight: 'weight change (scenario)',
+};
+
 export interface Phase {
   key: string;
   label: string;
@@ -176,6 +189,17 @@ export function renderReport(run: RunJson): string {
         'Between the failure and its detection, packets the tables still send over the failed gateway\u2019s tunnels are lost (counted as gateway_failed under drop reasons, not drawn here); from the detection on, their flows move to the surviving tunnels of the site, and flows already there stay put.',
     ),
   );
+  const kinds = [...new Set(events.map((e) => e.kind))];
+  if (kinds.length) {
+    parts.push(
+      legend(
+        kinds.map((k) => {
+          const st = EVENT_STYLE[k] ?? { colour: '#555555', dash: '4 2' };
+          return { colour: st.colour, dash: st.dash, label: EVENT_NAMES[k] ?? k };
+        }),
+      ),
+    );
+  }
   const sites = new Map<string, number[]>();
   s.tunnels.forEach((name, k) => {
     const site = name.includes('/') ? name.slice(0, name.lastIndexOf('/')) : name;
@@ -188,6 +212,7 @@ export function renderReport(run: RunJson): string {
       name: s.tunnels[k]!,
       colour: PALETTE[j % PALETTE.length]!,
       values: s.buckets.map((b) => (b[k] ?? 0) / bucketSec),
+      total: s.buckets.reduce((a, b) => a + (b[k] ?? 0), 0),
     }));
     parts.push(
       el(
@@ -199,8 +224,6 @@ export function renderReport(run: RunJson): string {
       ),
     );
   }
-  const kinds = [...new Set(events.map((e) => e.kind))];
-  if (kinds.length) parts.push(legend(kinds.map((k) => ({ colour: EVENT_STYLE[k]?.colour ?? '#555555', dash: EVENT_STYLE[k]?.dash ?? '4 2', label: k }))));
 
   // 2. Flows moved per event against the minimum.
   parts.push(el('h2', { id: 'flows-moved' }, 'Flows moved per event, against the minimum'));

@@ -109,7 +109,7 @@ export function ticks(lo: number, hi: number, count = 5): number[] {
   const out: number[] = [];
   const first = Math.ceil(lo / s - 1e-9);
   const last = Math.floor(hi / s + 1e-9);
-  for (let k = first; k <= last; k++) out.push(Math.round(k * s * 1e9) / 1e9);
+  for (let k = first; k <= last; k++) out.push(Math.round(k * s * 1e9) / 1e9 + 0); // + 0: no -0
   return out;
 }
 
