@@ -156,7 +156,7 @@ export function groupedBarChart(o: GroupedBarOptions): string {
   const yMax = niceMax(Math.max(0, ...o.values.flat()));
   const ys = linearScale([0, yMax], [plotBottom, top]);
   const gw = (x1 - x0) / Math.max(1, o.groups.length);
-  const pad = Math.min(gw * 0.2, 40);
+  const pad = Math.min(gw * 0.1, 40);
   const bw = Math.min(56, (gw - 2 * pad) / Math.max(1, o.series.length));
   let body = axisLeft(ys, x0, { count: 4, label: o.yLabel, grid: x1 - x0 });
   body += line(x0, plotBottom, x1, plotBottom, { class: 'domain' });

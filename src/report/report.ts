@@ -120,7 +120,7 @@ svg.chart .axis-label { font-size: 12px; fill: #4a5560; }
 svg.chart .domain, svg.chart .tick line { stroke: #6b7680; stroke-width: 1; }
 svg.chart .grid { stroke: #e8ebee; stroke-width: 1; }
 svg.chart .event-label { font-weight: 600; }
-svg.chart .value { font-size: 11px; fill: #1d2329; font-variant-numeric: tabular-nums; }
+svg.chart .value { font-size: 10px; fill: #1d2329; font-variant-numeric: tabular-nums; }
 svg.chart .group-label, svg.chart .row-label { font-size: 12px; fill: #1d2329; }
 svg.chart .group-sub { font-size: 11px; fill: #6b7680; }
 ul.legend { list-style: none; display: flex; flex-wrap: wrap; gap: 4px 18px; padding: 0; margin: 4px 0 0 64px; font-size: 12px; color: #38424c; }
