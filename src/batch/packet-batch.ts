@@ -55,7 +55,6 @@ export const F_GRE_CSUM = 1 << 9;
 export const F_GRE_SEQ = 1 << 10;
 export const F_INNER_VLAN = 1 << 11; // the innermost Ethernet frame was tagged
 export const F_INNER_FRAG = 1 << 12; // innermost IPv4 is a fragment
-export const F_L4_CSUM_OK = 1 << 13; // outer UDP/TCP checksum verified good (or UDP zero)
 
 export class PacketBatch {
   readonly capacity: number;

@@ -288,8 +288,10 @@ export function dissectBatch(b: PacketBatch, opts: DissectOptions = DEFAULT_DISS
         }
         const ulen = v.getUint16(t + 4);
         let uEnd = t + ulen;
-        if (ulen < UDP_HLEN || uEnd > end) {
-          // RFC 768: the length covers header and data and must fit in the IP payload.
+        const firstFragment = (ff & IP4_F_MF) !== 0;
+        if (ulen < UDP_HLEN || (uEnd > end && !firstFragment)) {
+          // RFC 768: the length covers header and data and must fit in the IP payload
+          // (in a first fragment it covers the whole datagram, so it may not).
           if (drop === 0) drop = DROP_UDP_BAD_LEN;
           if (ulen < UDP_HLEN) break;
           uEnd = end;
