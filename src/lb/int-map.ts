@@ -9,15 +9,11 @@
  * probing ends at an empty slot after a few steps.
  */
 
+import { fmix32 } from './hash.js';
+
+/** Both keys mixed into one well-spread int32 (golden-ratio multiply, then MurmurHash3's finaliser). */
 function mix(a: number, b: number): number {
-  // MurmurHash3 fmix32 over a combination of both keys.
-  let h = Math.imul(a, 0x9e3779b1) ^ b;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h;
+  return fmix32(Math.imul(a, 0x9e3779b1) ^ b);
 }
 
 export class IntMap {
