@@ -74,6 +74,8 @@ export interface ReplayResult {
   truncatedRecords: number;
   interrupted: boolean;
   output: string | null;
+  /** The data plane's flow table at the end: bounded (size <= capacity), with its counters (new flows, evictions, ...). */
+  flows: FlowTable;
 }
 
 interface EventTrack {
@@ -194,7 +196,10 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
           markDetected(track, t);
         }
       } else {
+        // Several gateways may be detected in one probe round: each change's tunnels are
+        // attributed to its own event, so the "before" state is taken per change.
         for (const c of health.advance(t)) {
+          tunUpBefore.set(ctl.tables.tunUp);
           const name = ctl.gatewayName(c.gateway);
           const before = ctl.changes.length;
           if (c.up) ctl.gatewayUp(name, c.atMs);
@@ -204,27 +209,28 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
           if (tr) {
             markDetected(tr, c.atMs);
             for (const ch of ctl.changes.slice(before)) if (ch.kind === 'takeover') tr.row.takeover_by = ch.standby ?? null;
-            track = tr;
+            attributeDown(tr, t);
           }
         }
       }
       ctx.tables = ctl.tables;
-      if (track) {
-        // Tunnels this change took down: their live flows are the minimum that must move.
-        const down = new Set<number>();
-        for (let k = 0; k < nt; k++) if (tunUpBefore[k] === 1 && ctx.tables.tunUp[k] === 0) down.add(k);
-        if (down.size > 0) {
-          for (const k of down) {
-            track.downTunnels.add(k);
-            track.row.tunnels_down.push(ctl.tunnelNames[k]!);
-          }
-          observer.scan(Math.round(t), (_slot, value) => {
-            if (down.has(value)) track!.row.flows_minimum++;
-          });
-        }
-      }
+      if (track) attributeDown(track, t);
     }
   };
+  /** Tunnels the last change took down (up in `tunUpBefore`, down now): their live flows are the minimum that must move. */
+  function attributeDown(track: EventTrack, t: number): void {
+    const down = new Set<number>();
+    for (let k = 0; k < nt; k++) if (tunUpBefore[k] === 1 && ctl.tables.tunUp[k] === 0) down.add(k);
+    if (down.size > 0) {
+      for (const k of down) {
+        track.downTunnels.add(k);
+        track.row.tunnels_down.push(ctl.tunnelNames[k]!);
+      }
+      observer.scan(Math.round(t), (_slot, value) => {
+        if (down.has(value)) track.row.flows_minimum++;
+      });
+    }
+  }
   function markDetected(tr: EventTrack, atMs: number): void {
     tr.detected = true;
     tr.row.detected_at_s = atMs / 1000;
@@ -337,6 +343,7 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
     truncatedRecords: reader.truncatedRecords,
     interrupted,
     output: writer && !interrupted ? o.write! : null,
+    flows: ctx.flows,
   };
 }
 

@@ -3,6 +3,7 @@
  * verdict and drop reason, ipvsadm-style tables per gateway and per tunnel, and the
  * failover scorecard; `--json` gives the same as one object.
  */
+import { FT_COUNTER_NAMES, type FlowTable } from '../lb/flow-table.js';
 import { COUNTER_NAMES } from '../stats/counters.js';
 import { DROP_REASONS } from '../stats/drop-reasons.js';
 import type { ReplayResult } from './replay.js';
@@ -14,6 +15,13 @@ function fmt(x: number, d = 2): string {
 function table(rows: string[][]): string {
   const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
   return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(w[c]!) : cell.padStart(w[c]!))).join('  ').trimEnd()).join('\n');
+}
+
+/** The flow table's bound, occupancy and counters (inserts = new flows, evictions = stalest of a full bucket). */
+function flowTableJson(ft: FlowTable): Record<string, number> {
+  const o: Record<string, number> = { capacity: ft.capacity, size: ft.size };
+  FT_COUNTER_NAMES.forEach((n, k) => (o[n] = ft.counters[k]!));
+  return o;
 }
 
 export function replaySummaryJson(r: ReplayResult): Record<string, unknown> {
@@ -39,6 +47,7 @@ export function replaySummaryJson(r: ReplayResult): Record<string, unknown> {
     counters,
     drops,
     invariant_rx_eq_tx_plus_drops: cnt.rx === cnt.tx + cnt.dropped,
+    flow_table: flowTableJson(r.flows),
     gateways: ctl.cfg.gateways.map((g, k) => ({
       name: g.name,
       dip: g.dip,
@@ -92,6 +101,8 @@ export function replaySummaryText(r: ReplayResult): string {
     ]),
   );
   out.push(`  rx == tx + drops: ${cnt.rx === cnt.tx + cnt.dropped ? 'yes' : 'NO'}`);
+  const ft = r.flows;
+  out.push(`  flow table: ${ft.size} of ${ft.capacity} entries; ${ft.inserts} inserted, ${ft.evictions} evicted (stalest of a full bucket), ${ft.expired} expired`);
   const drops = Object.entries(j.drops as Record<string, number>);
   if (drops.length > 0) {
     out.push('');

@@ -2,14 +2,19 @@
  * Bugs the robustness tests found, each with the input that found it (issue 6: "each bug
  * found becomes a regression test with the input that found it").
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runReplay } from '../../src/replay/replay.js';
 import { LINK_ETHERNET } from '../../src/batch/packet-batch.js';
 import { NEXT_DROP, NEXT_TUNNEL } from '../../src/nodes/gateway-forward.js';
 import { DROP_NO_ROUTE } from '../../src/stats/drop-reasons.js';
 import { ip4FromString } from '../../src/wire/view.js';
 import { emitFrame, type Ip } from './gen.js';
 import { FuzzStats, runChecked } from './harness.js';
-import { demoPlanes } from './planes.js';
+import { demoConfig, demoPlanes, KEY } from './planes.js';
+import { writeDemoTraffic } from './traffic.js';
 
 const ip = ip4FromString;
 
@@ -53,4 +58,29 @@ describe('bug 1: NVGRE whose tenant packet carries a tunnel of its own', () => {
       expect(out.subarray(out.length - tenant.length).equals(tenant)).toBe(true);
     });
   }
+});
+
+describe('bug 2: failures detected in the same probe round were all blamed on the last one', () => {
+  // Found by faults.test.ts "simultaneous failures in three pools": gw1, gw4 and gw7 fail at
+  // t = 2.0 s and are detected together at 3.5 s. The scorecard put gw4's tunnels (and the
+  // flows that had to move off them) under gw7, an L3 gateway that ends no tunnel, because
+  // the replay compared the tunnels' state before and after the whole probe round and gave
+  // the difference to the last detection of the round.
+  it('each failure is charged with its own tunnels and moved flows', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gwplane-reg2-'));
+    try {
+      const cap = path.join(dir, 'demo.pcap');
+      writeDemoTraffic(cap, { seconds: 5, pps: 1500, flows: 600, seed: 6 });
+      const cfg = demoConfig((t) => t.replace(/scenario:[\s\S]*$/, 'scenario:\n' + ['gw1', 'gw4', 'gw7'].map((g) => `  - { at: 2.0, event: gateway_down, gateway: ${g} }`).join('\n') + '\n'));
+      const r = runReplay({ read: cap, config: cfg, hashKey: KEY });
+      const row = (g: string) => r.scorecard.find((x) => x.target === g)!;
+      expect(row('gw4').tunnels_down).toEqual(['contoso-hq/t1', 'woodgrove-dc/t1', 'woodgrove-dc/t2']);
+      expect(row('gw4').flows_moved).toBeGreaterThan(0);
+      expect(row('gw4').flows_moved).toBe(row('gw4').flows_minimum);
+      for (const g of ['gw1', 'gw7']) expect([row(g).tunnels_down, row(g).flows_moved, row(g).flows_minimum]).toEqual([[], 0, 0]);
+      expect(r.stickinessViolations).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
