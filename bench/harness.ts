@@ -17,6 +17,14 @@ export interface BenchCase {
   targetNs?: number;
   /** Name of a case in the same group this one is compared against (ratio printed). */
   peer?: string;
+  /**
+   * Name of a case in the same group whose cost is part of this one's and is subtracted,
+   * round by round (e.g. restoring a batch a node rewrote): the figure is then
+   * median over rounds of (this round's median - that case's round median).
+   */
+  minus?: string;
+  /** One line printed under the tables: what the case does and does not include. */
+  note?: string;
 }
 
 export interface BenchResult {
@@ -31,6 +39,10 @@ export interface BenchResult {
   met: boolean | null;
   peer: string | null;
   ratioToPeer: number | null;
+  /** The case subtracted from this one, if any, and this case's figure before subtracting. */
+  minus: string | null;
+  rawNs: number | null;
+  note: string | null;
 }
 
 export interface MachineFacts {
@@ -77,7 +89,13 @@ export async function runCases(cases: BenchCase[], opts: { rounds?: number; time
     opts.log?.(`round ${r + 1}/${rounds} done`);
   }
   const results: BenchResult[] = cases.map((c) => {
-    const xs = per.get(`${c.group}/${c.name}`)!;
+    let xs = per.get(`${c.group}/${c.name}`)!;
+    const rawNs = c.minus !== undefined ? median(xs) : null;
+    if (c.minus !== undefined) {
+      const ys = per.get(`${c.group}/${c.minus}`);
+      if (!ys) throw new Error(`bench ${c.group}/${c.name}: minus case ${c.minus} was not run`);
+      xs = xs.map((x, r) => x - ys[r]!);
+    }
     const ns = median(xs);
     return {
       group: c.group,
@@ -91,6 +109,9 @@ export async function runCases(cases: BenchCase[], opts: { rounds?: number; time
       met: c.targetNs === undefined ? null : ns <= c.targetNs,
       peer: c.peer ?? null,
       ratioToPeer: null,
+      minus: c.minus ?? null,
+      rawNs,
+      note: c.note ?? null,
     };
   });
   for (const r of results) {

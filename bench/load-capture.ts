@@ -20,9 +20,14 @@ export function loadBatches(file: string, maxPackets = 1 << 20): { batches: Pack
   return { batches, packets };
 }
 
-/** Copy the source columns and bytes of `src` into `dst` (to restore a batch a node rewrote). */
+/**
+ * Copy the source columns and bytes of `src` into `dst` (to restore a batch a node rewrote).
+ * Arenas of the same size are copied whole with `set`, which allocates nothing (a partial
+ * `Buffer.copy` makes a view per call), so a restore loop stays free of garbage.
+ */
 export function copyBatch(src: PacketBatch, dst: PacketBatch): void {
-  src.arena.copy(dst.arena, 0, 0, src.used);
+  if (src.arena.length === dst.arena.length) dst.arena.set(src.arena);
+  else src.arena.copy(dst.arena, 0, 0, src.used);
   dst.count = src.count;
   dst.used = src.used;
   dst.base.set(src.base);

@@ -14,6 +14,7 @@ import { runReplayCommand, type ReplayCommandOptions } from './replay-command.js
 import { runExplainCommand, type ExplainCommandOptions } from './explain-command.js';
 import { runConfigCheck, type ConfigCheckOptions } from './config-command.js';
 import { runReportCommand, type ReportCommandOptions } from './report-command.js';
+import { runBenchCommand, type BenchCommandOptions } from './bench-command.js';
 import { nonNegativeNumber } from './args.js';
 import { CliError, EXIT_RUNTIME, EXIT_USAGE } from './exit-codes.js';
 
@@ -103,6 +104,19 @@ export function buildProgram(): Command {
     .addHelpText('after', EXIT_HELP)
     .action((flow: string, o: ExplainCommandOptions) => {
       runExplainCommand(flow, o);
+    });
+
+  program
+    .command('bench')
+    .description('run the microbenchmarks (bench/): ns/packet and Mpps, median of several rounds with spread, and the machine facts; an unfiltered run writes bench/RESULTS.md')
+    .option('--json', 'print the results as one JSON object')
+    .option('--filter <re>', 'only the cases whose group/name matches this regular expression (plus the cases they subtract)')
+    .option('--rounds <n>', 'independent rounds per case (default 5)', positiveInt)
+    .option('--time <ms>', 'tinybench time per case and round (default 300)', positiveInt)
+    .option('--no-results', 'do not write bench/RESULTS.md (smoke runs)')
+    .addHelpText('after', EXIT_HELP)
+    .action(async (o: BenchCommandOptions) => {
+      await runBenchCommand(o);
     });
 
   return program;

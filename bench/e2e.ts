@@ -1,0 +1,430 @@
+/**
+ * `npm run bench:e2e`: whole-process timings on the generated 1M-packet trace, against the
+ * reference points measured in the same run (issue 4), written into the e2e section of
+ * bench/RESULTS.md with each figure's target, the machine, the date and the exact command.
+ *
+ *   node dist/bench/e2e.js [--runs 5] [--packets 1000000] [--only a,b,...] [--rss-bytes N]
+ *                          [--no-results] [--keep]
+ *
+ * Steps (--only names): replay, limit, walk, tcprewrite, decoders, workers, rss, gc.
+ * - replay:     `gwplane replay -r trace -w out` as a whole process (median of --runs, after
+ *               one untimed run that warms the page cache).
+ * - limit:      a process that reads the trace, walks its record headers and writes it
+ *               unchanged (bench/e2e/rww.ts); target: replay <= 1.6x this.
+ * - walk:       in process, walking the record headers (in memory; and reading + walking).
+ * - tcprewrite: `tcprewrite --dstipmap=VIP/32:DIP/32 --fixcsum` against `gwplane replay` with
+ *               the one equivalent SLB NAT rule (bench/configs/nat1.yaml) on the NAT trace
+ *               (gen-trace --mode nat: every packet from the one public IP to the VIP); both
+ *               outputs checked: every checksum recomputed with the reference, tshark on the
+ *               first 100,000 packets, and the two outputs compared byte by byte. Documented
+ *               difference: gwplane also rewrites the destination MAC to the gateway's
+ *               (delivery: mac; tcprewrite keeps it), bytes 0-5; and the file headers differ
+ *               (gwplane writes nanosecond pcap). Target: gwplane >= 2.5x faster.
+ * - decoders:   the npm decoders `cap` and `pcap` (bench/peers/) against gwplane's dissector,
+ *               per packet warm (in process, 100,000 packets) and as whole processes.
+ *               Target: gwplane >= 15x faster per packet.
+ * - workers:    the data path on one worker thread against two, flows sharded by hash
+ *               (src/worker/), warm, in process; the per-packet output digests of the two runs
+ *               must be equal. Target: two >= 1.5x one.
+ * - rss:        a >= 2 GB capture (the trace repeated, timestamps shifted; in /tmp, deleted
+ *               after) replayed as a stream (`-w -` to /dev/null); peak RSS by /usr/bin/time.
+ *               Target: <= 64 MiB + the configured tables.
+ * - gc:         `--trace-gc` silent after warm-up (bench/e2e/gc-check.ts), and the GCs of a
+ *               whole replay process under `node --trace-gc`.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../src/control/config-load.js';
+import { loadShared, runSharded } from '../src/worker/sharded.js';
+import { NAT_TRACE_FILE, TRACE_FILE, writeTrace } from '../fixtures/gen-trace.js';
+import { machineFacts } from './harness.js';
+import { writeResultsSection } from './results-md.js';
+import { repoDir } from './trace-data.js';
+import { checkChecksums, diffCaptures } from './e2e/verify.js';
+
+const root = repoDir();
+const STEPS = ['replay', 'limit', 'walk', 'tcprewrite', 'decoders', 'workers', 'rss', 'gc'] as const;
+type Step = (typeof STEPS)[number];
+
+interface Figure {
+  what: string;
+  value: string;
+  target: string;
+  met: boolean | null;
+  command: string;
+  detail?: string;
+}
+
+interface Args {
+  runs: number;
+  packets: number;
+  only: Set<Step>;
+  rssBytes: number;
+  results: boolean;
+  keep: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { runs: 5, packets: 1_000_000, only: new Set(STEPS), rssBytes: 2 * 1024 ** 3, results: true, keep: false };
+  for (let k = 0; k < argv.length; k++) {
+    const x = argv[k]!;
+    const val = (): string => {
+      const v = argv[++k];
+      if (v === undefined) throw new Error(`${x} needs a value`);
+      return v;
+    };
+    if (x === '--runs') a.runs = Number(val());
+    else if (x === '--packets') a.packets = Number(val());
+    else if (x === '--rss-bytes') a.rssBytes = Number(val());
+    else if (x === '--only') {
+      const list = val().split(',');
+      for (const s of list) if (!(STEPS as readonly string[]).includes(s)) throw new Error(`--only: unknown step ${s} (${STEPS.join(', ')})`);
+      a.only = new Set(list as Step[]);
+    } else if (x === '--no-results') a.results = false;
+    else if (x === '--keep') a.keep = true;
+    else throw new Error(`unknown argument ${x}`);
+  }
+  if (!Number.isInteger(a.runs) || a.runs < 1) throw new Error('--runs must be a positive integer');
+  if (!Number.isInteger(a.packets) || a.packets < 1) throw new Error('--packets must be a positive integer');
+  return a;
+}
+
+const log = (s: string): void => {
+  process.stderr.write(`bench:e2e: ${s}\n`);
+};
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((p, q) => p - q);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+interface RunOut {
+  seconds: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a command from the repository root; throws with its stderr on failure. */
+function run(cmd: string, args: string[], opts: { stdout?: 'pipe' | 'ignore' } = {}): RunOut {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', opts.stdout ?? 'pipe', 'pipe'], maxBuffer: 1 << 28, encoding: 'utf8' });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${(r.stderr ?? '').slice(-2000)}`);
+  return { seconds, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/** One untimed run (page cache, disk), then `runs` timed runs; the median wall time. */
+function timed(runs: number, cmd: string, args: string[]): { median: number; all: number[]; last: RunOut } {
+  let last = run(cmd, args, { stdout: 'ignore' });
+  const all: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    last = run(cmd, args, { stdout: 'ignore' });
+    all.push(last.seconds);
+  }
+  return { median: median(all), all, last };
+}
+
+const shell = (cmd: string, args: string[]): string => [cmd, ...args].map((x) => (/[^\w./:=,-]/.test(x) ? `'${x}'` : x)).join(' ');
+const secs = (s: number): string => `${s.toFixed(3)} s`;
+const spread = (xs: number[]): string => `${Math.min(...xs).toFixed(3)}..${Math.max(...xs).toFixed(3)} s over ${xs.length} runs`;
+const have = (tool: string): boolean => spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
+
+function traceFiles(a: Args): { trace: string; nat: string } {
+  const full = a.packets === 1_000_000;
+  const trace = full ? TRACE_FILE : `bench/out/trace-${a.packets}.pcap`;
+  const nat = full ? NAT_TRACE_FILE : `bench/out/trace-nat-${a.packets}.pcap`;
+  for (const [f, mode] of [[trace, 'mix'], [nat, 'nat']] as const) {
+    const abs = path.join(root, f);
+    if (!fs.existsSync(abs)) {
+      log(`generating ${f} (${a.packets} packets, mode ${mode})`);
+      writeTrace(abs, { packets: a.packets, mode, ...(full ? {} : { flows: Math.max(1, Math.round(a.packets / 10)) }) });
+    }
+  }
+  return { trace, nat };
+}
+
+/** Repeat a little-endian pcap's records until `bytes`, shifting timestamps so the clock keeps going. */
+function repeatCapture(src: string, dst: string, bytes: number): { packets: number; bytes: number } {
+  const whole = fs.readFileSync(src);
+  const first = whole.readUInt32LE(24);
+  let lastSec = first;
+  for (let p = 24; p + 16 <= whole.length; p += 16 + whole.readUInt32LE(p + 8)) lastSec = whole.readUInt32LE(p);
+  const span = lastSec - first + 1;
+  const fd = fs.openSync(dst, 'w');
+  let written = 0;
+  let packets = 0;
+  try {
+    fs.writeSync(fd, whole, 0, 24);
+    written = 24;
+    for (let rep = 0; written < bytes; rep++) {
+      if (rep > 0) for (let p = 24; p + 16 <= whole.length; p += 16 + whole.readUInt32LE(p + 8)) whole.writeUInt32LE(whole.readUInt32LE(p) + span, p);
+      for (let o = 24; o < whole.length; ) o += fs.writeSync(fd, whole, o, whole.length - o);
+      written += whole.length - 24;
+      for (let p = 24; p + 16 <= whole.length; p += 16 + whole.readUInt32LE(p + 8)) packets++;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { packets, bytes: written };
+}
+
+async function main(): Promise<void> {
+  const a = parseArgs(process.argv.slice(2));
+  const node = process.execPath;
+  const cli = 'dist/src/cli/main.js';
+  const figures: Figure[] = [];
+  const skipped: string[] = [];
+  const { trace, nat } = traceFiles(a);
+  const out = (n: string): string => `bench/out/${n}`;
+  const traceCfg = 'bench/configs/trace.yaml';
+  const natCfg = 'bench/configs/nat1.yaml';
+  let replayMedian = 0;
+
+  if (a.only.has('replay') || a.only.has('limit')) {
+    const args = [cli, 'replay', '-r', trace, '--config', traceCfg, '-w', out('replay-out.pcap')];
+    log(`replay: ${shell('node', args)}`);
+    const r = timed(a.runs, node, args);
+    replayMedian = r.median;
+    figures.push({
+      what: `gwplane replay, whole process (${a.packets} packets: read, dissect, forward, write)`,
+      value: `${secs(r.median)} (${((r.median * 1e9) / a.packets).toFixed(0)} ns/packet; ${spread(r.all)})`,
+      target: '',
+      met: null,
+      command: shell('node', args),
+    });
+    if (a.only.has('limit')) {
+      const largs = ['dist/bench/e2e/rww.js', trace, out('rww-out.pcap')];
+      log(`limit: ${shell('node', largs)}`);
+      const l = timed(a.runs, node, largs);
+      const ratio = replayMedian / l.median;
+      figures.push({
+        what: 'read-walk-write limit, whole process (read, walk record headers, write unchanged)',
+        value: `${secs(l.median)} (${spread(l.all)})`,
+        target: '',
+        met: null,
+        command: shell('node', largs),
+      });
+      figures.push({
+        what: 'gwplane replay / read-walk-write limit',
+        value: `${ratio.toFixed(2)}x`,
+        target: '<= 1.6x',
+        met: ratio <= 1.6,
+        command: 'the two rows above',
+      });
+    }
+  }
+
+  if (a.only.has('walk')) {
+    const wargs = ['dist/bench/e2e/walk.js', trace, String(Math.max(5, a.runs))];
+    log(`walk: ${shell('node', wargs)}`);
+    const w = JSON.parse(run(node, wargs).stdout) as { walkNsPerPacket: number; readWalkNsPerPacket: number };
+    figures.push({
+      what: 'in process: walk the record headers (capture in memory)',
+      value: `${w.walkNsPerPacket.toFixed(1)} ns/packet`,
+      target: '',
+      met: null,
+      command: shell('node', wargs),
+    });
+    figures.push({
+      what: 'in process: read in 1 MiB chunks and walk the record headers',
+      value: `${w.readWalkNsPerPacket.toFixed(1)} ns/packet`,
+      target: '',
+      met: null,
+      command: shell('node', wargs),
+    });
+  }
+
+  if (a.only.has('tcprewrite')) {
+    if (!have('tcprewrite')) skipped.push('tcprewrite: not installed (apt-get install tcpreplay)');
+    else {
+      const targs = ['--dstipmap=203.0.113.10/32:10.0.0.11/32', '--fixcsum', '-i', nat, '-o', out('tcprewrite-out.pcap')];
+      const gargs = [cli, 'replay', '-r', nat, '--config', natCfg, '-w', out('gwplane-nat-out.pcap')];
+      log(`tcprewrite: ${shell('tcprewrite', targs)}`);
+      const t = timed(a.runs, 'tcprewrite', targs);
+      log(`gwplane NAT: ${shell('node', gargs)}`);
+      const g = timed(a.runs, node, gargs);
+      log('checking both outputs (reference checksums, byte comparison)');
+      const ct = checkChecksums(path.join(root, out('tcprewrite-out.pcap')));
+      const cg = checkChecksums(path.join(root, out('gwplane-nat-out.pcap')));
+      const d = diffCaptures(path.join(root, out('gwplane-nat-out.pcap')), path.join(root, out('tcprewrite-out.pcap')), [[0, 6]]);
+      let tshark = 'tshark not installed';
+      if (have('tshark')) {
+        const bad = (f: string): number =>
+          run('tshark', ['-r', f, '-c', '100000', '-o', 'ip.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE',
+            '-Y', 'ip.checksum.status == "Bad" || udp.checksum.status == "Bad" || tcp.checksum.status == "Bad"', '-T', 'fields', '-e', 'frame.number']).stdout.split('\n').filter((x) => x.trim() !== '').length;
+        tshark = `tshark, first 100,000 packets: ${bad(out('gwplane-nat-out.pcap'))} bad checksums (gwplane), ${bad(out('tcprewrite-out.pcap'))} (tcprewrite)`;
+      }
+      const ratio = t.median / g.median;
+      figures.push({ what: 'tcprewrite --dstipmap --fixcsum, whole process (NAT trace)', value: `${secs(t.median)} (${spread(t.all)})`, target: '', met: null, command: shell('tcprewrite', targs) });
+      figures.push({ what: 'gwplane replay, one SLB NAT rule, whole process (NAT trace)', value: `${secs(g.median)} (${spread(g.all)})`, target: '', met: null, command: shell('node', gargs) });
+      figures.push({
+        what: 'tcprewrite / gwplane on the same NAT job',
+        value: `${ratio.toFixed(2)}x`,
+        target: '>= 2.5x',
+        met: ratio >= 2.5,
+        command: 'the two rows above',
+        detail:
+          `outputs: gwplane ${cg.packets} packets, ${cg.ip4 + cg.udp + cg.tcp} checksums recomputed by the reference, ${cg.bad} bad; ` +
+          `tcprewrite ${ct.packets} packets, ${ct.bad} bad. Byte comparison: ${d.identical} identical, ${d.allowedOnly} differing only in the destination MAC (documented: gwplane delivers to gw1's MAC), ${d.other} other` +
+          `${d.examples.length > 0 ? ` (${d.examples.slice(0, 3).join('; ')})` : ''}. ${tshark}.`,
+      });
+    }
+  }
+
+  if (a.only.has('decoders')) {
+    const pargs = ['dist/bench/e2e/parse.js', trace, 'warm', '5'];
+    log(`decoders: gwplane ${shell('node', pargs)}`);
+    const gw = JSON.parse(run(node, pargs).stdout) as { nsPerPacket: number; packets: number };
+    figures.push({ what: `gwplane dissect, per packet warm (${gw.packets} packets, every encapsulation, checksums verified)`, value: `${gw.nsPerPacket.toFixed(1)} ns/packet`, target: '', met: null, command: shell('node', pargs) });
+    const gproc = ['dist/bench/e2e/parse.js', trace, 'process'];
+    const gp = timed(a.runs, node, gproc);
+    figures.push({ what: 'gwplane read + dissect, whole process', value: `${secs(gp.median)} (${spread(gp.all)})`, target: '', met: null, command: shell('node', gproc) });
+    for (const lib of ['cap', 'pcap']) {
+      const dargs = ['dist/bench/e2e/decoders.js', lib, trace, 'warm', '5'];
+      log(`decoders: ${shell('node', dargs)}`);
+      const r = JSON.parse(run(node, dargs).stdout) as { skip?: string; nsPerPacket?: number };
+      if (r.skip) {
+        skipped.push(`${lib}: ${r.skip}`);
+        log(`skipped ${lib}: ${r.skip}`);
+        continue;
+      }
+      const ratio = r.nsPerPacket! / gw.nsPerPacket;
+      figures.push({ what: `npm ${lib} decoder, per packet warm`, value: `${r.nsPerPacket!.toFixed(1)} ns/packet`, target: '', met: null, command: shell('node', dargs) });
+      figures.push({ what: `npm ${lib} / gwplane dissect, per packet warm`, value: `${ratio.toFixed(1)}x`, target: '>= 15x', met: ratio >= 15, command: 'the rows above' });
+      const dproc = ['dist/bench/e2e/decoders.js', lib, trace, 'process'];
+      const p = timed(a.runs, node, dproc);
+      figures.push({ what: `npm ${lib} decoder, read + decode, whole process`, value: `${secs(p.median)} (${spread(p.all)}; ${(p.median / gp.median).toFixed(1)}x gwplane's)`, target: '', met: null, command: shell('node', dproc) });
+    }
+  }
+
+  if (a.only.has('workers')) {
+    log('workers: loading the trace into shared memory');
+    const frames = loadShared(path.join(root, trace));
+    const res: Record<number, { ns: number[]; digests: Int32Array | null; packets: number }> = { 1: { ns: [], digests: null, packets: 0 }, 2: { ns: [], digests: null, packets: 0 } };
+    const reps = Math.max(3, Math.min(a.runs, 5));
+    for (let r = 0; r < reps; r++) {
+      for (const w of [1, 2]) {
+        const s = await runSharded({ frames, config: path.join(root, traceCfg), hashSeed: 'bench', workers: w, warmRounds: 2, rounds: 3 });
+        res[w]!.ns.push(s.nsPerPacket);
+        res[w]!.digests ??= s.digests;
+        res[w]!.packets = s.reports.reduce((x, y) => x + y.shardPackets, 0);
+        if (r === 0 && w === 2) log(`two workers: shards of ${s.reports.map((x) => x.shardPackets).join(' and ')} packets`);
+      }
+    }
+    const d1 = res[1]!.digests!;
+    const d2 = res[2]!.digests!;
+    let same = d1.length === d2.length;
+    for (let i = 0; same && i < d1.length; i++) same = d1[i] === d2[i];
+    const one = median(res[1]!.ns);
+    const two = median(res[2]!.ns);
+    const cmd = 'node dist/bench/e2e.js --only workers';
+    figures.push({ what: 'one worker thread, warm (dissect + forward, 3 passes over the trace)', value: `${one.toFixed(1)} ns/packet (${(1e3 / one).toFixed(2)} Mpps)`, target: '', met: null, command: cmd });
+    figures.push({ what: 'two worker threads, flows sharded by hash', value: `${two.toFixed(1)} ns/packet (${(1e3 / two).toFixed(2)} Mpps)`, target: '', met: null, command: cmd });
+    figures.push({
+      what: 'two workers / one',
+      value: `${(one / two).toFixed(2)}x`,
+      target: '>= 1.5x (second core idle)',
+      met: one / two >= 1.5,
+      command: cmd,
+      detail: `median of ${reps} runs each; per-packet verdicts and output bytes of the two runs ${same ? 'identical' : 'DIFFER'} (${d1.length} packets)`,
+    });
+  }
+
+  if (a.only.has('rss')) {
+    if (!fs.existsSync('/usr/bin/time')) skipped.push('rss: /usr/bin/time not installed (apt-get install time)');
+    else {
+      const big = '/tmp/gwplane-bench-2g.pcap';
+      log(`rss: writing ${big} (${(a.rssBytes / 1024 ** 3).toFixed(2)} GiB, the trace repeated)`);
+      const made = repeatCapture(path.join(root, trace), big, a.rssBytes);
+      try {
+        const args = ['-f', 'maxrss_kb=%M', node, cli, 'replay', '-r', big, '--config', traceCfg, '-w', '-'];
+        log(`rss: ${shell('/usr/bin/time', args)} > /dev/null`);
+        const r = run('/usr/bin/time', args, { stdout: 'ignore' });
+        const m = /maxrss_kb=(\d+)/.exec(r.stderr);
+        const mib = m ? Number(m[1]) / 1024 : NaN;
+        const cfg = loadConfig(path.join(root, traceCfg));
+        let cap = 8;
+        while (cap < cfg.flow_table.capacity) cap *= 2;
+        const flowMiB = (cap * 8 * 4) / 1024 ** 2;
+        const maglevMiB = (cfg.sites.length * cfg.maglev.size * 4) / 1024 ** 2;
+        const observerMiB = ((1 << 20) * 8 * 4) / 1024 ** 2;
+        const tables = flowMiB + maglevMiB;
+        figures.push({
+          what: `peak RSS, streaming replay of ${(made.bytes / 1024 ** 3).toFixed(2)} GiB (${made.packets} packets)`,
+          value: `${mib.toFixed(1)} MiB (${(r.seconds).toFixed(1)} s)`,
+          target: `<= ${(64 + tables).toFixed(1)} MiB (64 + tables: flow table ${flowMiB.toFixed(1)}, Maglev ${maglevMiB.toFixed(2)})`,
+          met: mib <= 64 + tables,
+          command: `${shell('/usr/bin/time', args)} > /dev/null`,
+          detail: `replay also allocates its stickiness observer (a 2^20-slot flow table, ${observerMiB.toFixed(0)} MiB virtual, resident only where touched); the Node 20 runtime alone is ~40 MiB RSS`,
+        });
+      } finally {
+        if (!a.keep) fs.rmSync(big, { force: true });
+      }
+    }
+  }
+
+  if (a.only.has('gc')) {
+    const gargs = ['dist/bench/e2e/gc-check.js', trace, '65536', '20', '200'];
+    log(`gc: ${shell('node', gargs)}`);
+    const g = run(node, gargs).stdout;
+    const after = g.slice(g.indexOf('--- warm'), g.indexOf('--- done'));
+    const lines = after.split('\n').filter((l) => /Scavenge|Mark-Compact|Mark-sweep|Minor/i.test(l)).length;
+    const j = JSON.parse(g.trim().split('\n').pop()!) as { packets: number; gcs: number; bytesPerPacket: number };
+    figures.push({
+      what: `--trace-gc after warm-up: data path (restore, dissect, forward) over ${j.packets} packets`,
+      value: `${lines} GC lines (PerformanceObserver: ${j.gcs} GCs; heap growth ${j.bytesPerPacket.toFixed(4)} bytes/packet)`,
+      target: '0 GCs',
+      met: lines === 0 && j.gcs === 0,
+      command: shell('node', gargs),
+    });
+    const rargs = ['--trace-gc', cli, 'replay', '-r', trace, '--config', traceCfg, '-w', out('replay-gc.pcap')];
+    const rr = run(node, rargs);
+    const rl = rr.stdout.split('\n').filter((l) => /Scavenge|Mark-Compact|Mark-sweep|Minor/i.test(l));
+    figures.push({
+      what: `GCs in a whole replay process (${a.packets} packets; startup and config loading included)`,
+      value: `${rl.length} (${rl.filter((l) => /Scavenge|Minor/i.test(l)).length} scavenges)`,
+      target: '',
+      met: null,
+      command: shell('node', rargs),
+      detail: 'per-batch, not per-packet, allocations remain in the replay loop (generator step results, series buckets)',
+    });
+  }
+
+  // ---- report ----
+  const facts = machineFacts();
+  const argv = process.argv.slice(2);
+  const command = `npm run bench:e2e${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
+  process.stdout.write(`machine: ${facts.cpu}, ${facts.cores} cores, Node ${facts.node} (V8 ${facts.v8}), ${facts.platform}\n`);
+  for (const f of figures) {
+    process.stdout.write(`${f.what}: ${f.value}${f.target ? `   target ${f.target}: ${f.met ? 'met' : 'NOT met'}` : ''}\n`);
+    if (f.detail) process.stdout.write(`    ${f.detail}\n`);
+  }
+  for (const s of skipped) process.stdout.write(`skipped: ${s}\n`);
+  if (a.results) {
+    const lines = [
+      '## Whole process and reference points',
+      '',
+      `Command: \`${command}\` (after \`npm run build\`; traces from fixtures/gen-trace.ts in bench/out/, not committed). Whole-process times: median of ${a.runs} runs after one untimed run.`,
+      '',
+      `- date: ${facts.date}`,
+      `- machine: ${facts.cpu}, ${facts.cores} cores, ${facts.platform}`,
+      `- Node ${facts.node}, V8 ${facts.v8}`,
+      '',
+      '| figure | value | target | met | command |',
+      '|---|---|---|:--:|---|',
+      ...figures.map((f) => `| ${f.what} | ${f.value} | ${f.target} | ${f.met === null ? '' : f.met ? 'yes' : 'no'} | \`${f.command}\` |`),
+      '',
+      ...figures.filter((f) => f.detail).map((f) => `- ${f.what}: ${f.detail}`),
+      ...skipped.map((s) => `- skipped: ${s}`),
+    ];
+    log(`wrote ${writeResultsSection(root, 'e2e', lines)}`);
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench:e2e: error: ${(e as Error).stack ?? String(e)}\n`);
+  process.exitCode = 1;
+});
