@@ -117,6 +117,22 @@ function udpService(ports: number): number {
   return 0;
 }
 
+/**
+ * `csumAdd(v, o, 20, 0)` for the common option-less IPv4 header, unrolled: five 32-bit reads,
+ * ten 16-bit words summed (at most 10 x 0xFFFF, no fold needed on the way), two folds.
+ * Same result as csumAdd (the folded, uncomplemented sum); small enough to be inlined.
+ */
+function csumSum20(v: DataView, o: number): number {
+  const a = v.getUint32(o);
+  const b = v.getUint32(o + 4);
+  const c = v.getUint32(o + 8);
+  const d = v.getUint32(o + 12);
+  const e = v.getUint32(o + 16);
+  let s = (a >>> 16) + (a & 0xffff) + (b >>> 16) + (b & 0xffff) + (c >>> 16) + (c & 0xffff) + (d >>> 16) + (d & 0xffff) + (e >>> 16) + (e & 0xffff);
+  s = (s & 0xffff) + (s >>> 16);
+  return ((s & 0xffff) + (s >>> 16)) & 0xffff;
+}
+
 /** Dissect packets [0, b.count) of the batch in place. */
 export function dissectBatch(b: PacketBatch, opts: DissectOptions = DEFAULT_DISSECT_OPTIONS): void {
   const v = b.dv;
@@ -244,7 +260,7 @@ export function dissectBatch(b: PacketBatch, opts: DissectOptions = DEFAULT_DISS
         dEnd = end;
       }
       if (verify) {
-        if (csumAdd(v, o, hlen, 0) === 0xffff) {
+        if ((hlen === 20 ? csumSum20(v, o) : csumAdd(v, o, hlen, 0)) === 0xffff) {
           if (outer) flags |= F_IP_CSUM_OK;
         } else if (drop === 0) drop = DROP_IP4_BAD_CSUM;
       }
