@@ -16,6 +16,9 @@ import { runConfigCheck, type ConfigCheckOptions } from './config-command.js';
 import { runReportCommand, type ReportCommandOptions } from './report-command.js';
 import { runBenchCommand, type BenchCommandOptions } from './bench-command.js';
 import { nonNegativeNumber } from './args.js';
+import { endpointArg, FORWARD_DEFAULTS, macArg, runForwardCommand, vniArg, vtepArg, type ForwardCommandOptions } from './forward-command.js';
+import { runResponderCommand } from './responder-command.js';
+import { DEFAULT_LAB_CONFIG, runLabDown, runLabStatus, runLabTraffic, runLabUp, type LabTrafficOptions, type LabUpOptions } from './lab-command.js';
 import { CliError, EXIT_RUNTIME, EXIT_USAGE } from './exit-codes.js';
 
 const pkgPath = fileURLToPath(new URL('../../../package.json', import.meta.url));
@@ -104,6 +107,76 @@ export function buildProgram(): Command {
     .addHelpText('after', EXIT_HELP)
     .action((flow: string, o: ExplainCommandOptions) => {
       runExplainCommand(flow, o);
+    });
+
+  program
+    .command('forward')
+    .description('run the data plane as a live forwarder between real hosts: raw sockets (--io raw) or kernel VXLAN devices (--io vxlan, no native code); live health probes and takeover')
+    .requiredOption('--config <file>', 'gateway configuration (YAML or JSON)')
+    .addOption(new Option('--io <mode>', 'raw: IPv4 on raw sockets (raw-socket, CAP_NET_RAW); vxlan: Ethernet frames in VXLAN over UDP (node:dgram)').argParser(oneOf(['raw', 'vxlan'] as const)).makeOptionMandatory())
+    .option('--stats <seconds>', 'print a one-line record on stdout every N seconds', positiveInt)
+    .option('--metrics <host:port>', 'serve Prometheus text on http://HOST:PORT/metrics (prom-client)', endpointArg())
+    .option('--interface <name>', 'raw: bind the sockets to this interface; vxlan: listen on its address')
+    .option('--vxlan-listen <ip:port>', `vxlan: where the VXLAN frames of both sides arrive (default 0.0.0.0:${FORWARD_DEFAULTS.vxlanPort})`, endpointArg(FORWARD_DEFAULTS.vxlanPort))
+    .option('--vni <n>', 'vxlan: the VNI accepted and sent', vniArg, FORWARD_DEFAULTS.vni)
+    .option('--outside <ip[:port]>', 'vxlan: the outside VTEP (default: learned from the first frame not from a gateway)', endpointArg(FORWARD_DEFAULTS.vxlanPort))
+    .option('--vtep <gateway=ip[:port]>', "vxlan: a gateway's VTEP (repeatable; default: the gateway's DIP, VXLAN port)", vtepArg, [])
+    .option('--mac <mac>', 'vxlan: our MAC, the source of frames sent to the outside', macArg, FORWARD_DEFAULTS.mac)
+    .option('--probe-port <port>', 'vxlan: UDP port of `gwplane responder` on each gateway', positiveInt, FORWARD_DEFAULTS.probePort)
+    .option('--probe-timeout <ms>', 'a probe unanswered after this long is a miss (default: interval / 2)', positiveInt)
+    .option('--hash-seed <seed>', 'fix the flow hash key (overrides the config)')
+    .option('--json', 'print the final summary as one JSON object')
+    .addOption(new Option('--log-format <fmt>', 'log lines on stderr (default: pretty on a terminal, else json)').argParser(oneOf(['json', 'pretty'] as const)))
+    .addHelpText('after', '\nRuns until SIGINT or SIGTERM, then prints the final summary (ipvsadm-style tables) and exits 0.\nEach health state change is one log line (pino JSON on stderr).\n' + EXIT_HELP)
+    .action(async (o: ForwardCommandOptions) => {
+      await runForwardCommand(o);
+    });
+
+  program
+    .command('responder')
+    .description('answer the UDP health probes of `forward --io vxlan` (run it in each gateway)')
+    .option('--listen <ip:port>', 'address and port to answer on', endpointArg(FORWARD_DEFAULTS.probePort), { host: '0.0.0.0', port: FORWARD_DEFAULTS.probePort })
+    .addOption(new Option('--log-format <fmt>', 'log lines on stderr (default: pretty on a terminal, else json)').argParser(oneOf(['json', 'pretty'] as const)))
+    .addHelpText('after', EXIT_HELP)
+    .action(async (o: Parameters<typeof runResponderCommand>[0]) => {
+      await runResponderCommand(o);
+    });
+
+  const lab = program.command('lab').description('the Linux lab: network namespaces onprem, fwd, gw1, gw2, gw3 (root)');
+  lab
+    .command('up')
+    .description('build the lab (removing any previous one): veth, a bridge, VXLAN devices, addresses from the config')
+    .option('--config <file>', 'lab configuration', DEFAULT_LAB_CONFIG)
+    .option('--dry-run', 'print the ip commands instead of running them')
+    .option('-v, --verbose', 'print each command as it runs')
+    .addHelpText('after', EXIT_HELP)
+    .action((o: LabUpOptions) => {
+      runLabUp(o);
+    });
+  lab
+    .command('down')
+    .description('remove the lab (idempotent; also after a failed run): kill what runs in its namespaces, delete them')
+    .option('-v, --verbose', 'print each step')
+    .action((o: { verbose?: boolean }) => {
+      runLabDown(o);
+    });
+  lab
+    .command('status')
+    .description('say which lab namespaces exist')
+    .action(() => {
+      runLabStatus();
+    });
+  lab
+    .command('traffic')
+    .description('write numbered test traffic for the lab (IKE, NAT-T, ESP, GRE, NVGRE flows, 802.1Q) as a pcap for tcpreplay')
+    .option('--config <file>', 'lab configuration', DEFAULT_LAB_CONFIG)
+    .requiredOption('--out <file.pcap>', 'capture to write')
+    .option('--rounds <n>', 'rounds (each stream once per round)', positiveInt, 100)
+    .option('--flows <n>', 'NVGRE inner flows per site', positiveInt, 16)
+    .option('--kinds <list>', 'only these stream kinds, comma-separated: ike,natt,esp,gre,nvgre,l3')
+    .addOption(new Option('--mode <mode>', 'vxlan: for onprem vx0; raw: for onprem eth0; kernel: SLB streams sent straight to the DIPs').argParser(oneOf(['vxlan', 'raw', 'kernel'] as const)).default('vxlan'))
+    .action((o: LabTrafficOptions) => {
+      runLabTraffic(o);
     });
 
   program

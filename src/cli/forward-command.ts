@@ -1,0 +1,140 @@
+/**
+ * `gwplane forward`: the data plane as a live forwarder (src/forward/run.ts). Runs until
+ * SIGINT or SIGTERM, then prints the final summary on stdout and exits 0.
+ */
+import { InvalidArgumentError } from 'commander';
+import { loadConfig } from '../control/config-load.js';
+import { ConfigError } from '../control/config-error.js';
+import { makeHashKey } from '../lb/hash.js';
+import { LAB } from '../forward/lab.js';
+import { makeLogger, type LogFormat } from '../forward/log.js';
+import { DEFAULT_VNI, VXLAN_PORT, type Endpoint } from '../forward/io-vxlan.js';
+import { startForward } from '../forward/run.js';
+import { forwardSummaryJson, forwardSummaryText } from '../forward/summary.js';
+import { DEFAULT_PROBE_PORT } from '../health/udp-prober.js';
+import { macParse } from '../wire/ethernet.js';
+import { ip4FromString } from '../wire/view.js';
+import { CliError, EXIT_RUNTIME, EXIT_USAGE } from './exit-codes.js';
+
+export interface ForwardCommandOptions {
+  config: string;
+  io: 'raw' | 'vxlan';
+  stats?: number;
+  metrics?: Endpoint;
+  interface?: string;
+  vxlanListen?: Endpoint;
+  vni: number;
+  outside?: Endpoint;
+  vtep: Array<{ name: string; ep: Endpoint }>;
+  mac: string;
+  probePort: number;
+  probeTimeout?: number;
+  hashSeed?: string;
+  json?: boolean;
+  logFormat?: LogFormat;
+}
+
+/** `HOST:PORT` (HOST an IPv4 literal) -> Endpoint; `defPort` makes the port optional. */
+export function parseEndpoint(s: string, defPort?: number): Endpoint {
+  const m = /^([^:]+)(?::(\d+))?$/.exec(s);
+  const host = m?.[1] ?? '';
+  const port = m?.[2] !== undefined ? Number(m[2]) : defPort;
+  if (!m || Number.isNaN(ip4FromString(host)) || port === undefined || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidArgumentError(`expected IPv4:PORT${defPort !== undefined ? ' (port optional)' : ''}, got '${s}'`);
+  }
+  return { host, port };
+}
+
+export function endpointArg(defPort?: number): (s: string) => Endpoint {
+  return (s) => parseEndpoint(s, defPort);
+}
+
+export function vtepArg(s: string, prev: Array<{ name: string; ep: Endpoint }> = []): Array<{ name: string; ep: Endpoint }> {
+  const m = /^([A-Za-z0-9_.-]+)=(.+)$/.exec(s);
+  if (!m) throw new InvalidArgumentError(`expected GATEWAY=IPv4[:PORT], got '${s}'`);
+  return [...prev, { name: m[1]!, ep: parseEndpoint(m[2]!, VXLAN_PORT) }];
+}
+
+export function macArg(s: string): string {
+  if (macParse(s) === null) throw new InvalidArgumentError(`expected a MAC aa:bb:cc:dd:ee:ff, got '${s}'`);
+  return s.toLowerCase();
+}
+
+export function vniArg(s: string): number {
+  const n = Number(s);
+  if (!/^\d+$/.test(s) || n > 0xffffff) throw new InvalidArgumentError(`expected a VNI 0..16777215, got '${s}'`);
+  return n;
+}
+
+export const FORWARD_DEFAULTS = { vni: DEFAULT_VNI, mac: LAB.forwarderMac, probePort: DEFAULT_PROBE_PORT, vxlanPort: VXLAN_PORT };
+
+export async function runForwardCommand(o: ForwardCommandOptions): Promise<void> {
+  let cfg;
+  try {
+    cfg = loadConfig(o.config);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliError(e.message, EXIT_USAGE);
+    throw e;
+  }
+  const vteps = new Map<string, Endpoint>();
+  for (const v of o.vtep) {
+    if (!cfg.gateways.some((g) => g.name === v.name)) {
+      throw new CliError(`--vtep ${v.name}: no such gateway in ${o.config} (gateways: ${cfg.gateways.map((g) => g.name).join(', ')})`, EXIT_USAGE);
+    }
+    vteps.set(v.name, v.ep);
+  }
+  if (o.io === 'raw' && (o.vxlanListen || o.outside || o.vtep.length > 0)) {
+    throw new CliError('--vxlan-listen, --outside and --vtep only apply to --io vxlan', EXIT_USAGE);
+  }
+  const log = makeLogger('gwplane-forward', o.logFormat);
+  let fatal: ((e: unknown) => void) | null = null;
+  const running = await startForward({
+    cfg,
+    io: o.io,
+    log,
+    ...(o.hashSeed !== undefined ? { hashKey: makeHashKey(o.hashSeed) } : {}),
+    ...(o.stats !== undefined ? { statsSec: o.stats } : {}),
+    ...(o.metrics ? { metrics: o.metrics } : {}),
+    ...(o.interface ? { iface: o.interface } : {}),
+    vxlan: {
+      listen: o.vxlanListen ?? null,
+      listenPort: o.vxlanListen?.port ?? VXLAN_PORT,
+      vni: o.vni,
+      outside: o.outside ?? null,
+      vteps,
+      mac: o.mac,
+    },
+    probePort: o.probePort,
+    ...(o.probeTimeout !== undefined ? { probeTimeoutMs: o.probeTimeout } : {}),
+    onFatal: (e) => fatal?.(e),
+  });
+  const f = running.fwd;
+  log.info(
+    {
+      io: o.io,
+      config: o.config,
+      gateways: cfg.gateways.map((g) => `${g.name}=${g.dip}`),
+      listen: running.vxlan ? `${running.vxlan.sock.address().address}:${running.vxlan.sock.address().port}` : undefined,
+      raw_send: running.raw ? (running.raw.syncSend ? 'sync' : 'queued') : undefined,
+      metrics: running.metrics?.url,
+      health: `${cfg.health.interval_ms} ms x fall ${cfg.health.fall} / rise ${cfg.health.rise}, timeout ${running.health.timeoutMs} ms`,
+    },
+    `forwarding (--io ${o.io})`,
+  );
+  const outcome = await new Promise<{ signal?: string; error?: unknown }>((resolve) => {
+    const onSig = (signal: string): void => resolve({ signal });
+    process.once('SIGINT', onSig);
+    process.once('SIGTERM', onSig);
+    fatal = (error) => resolve({ error });
+  });
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
+  await running.stop();
+  const text = o.json ? JSON.stringify(forwardSummaryJson(f, running.health, o.io), null, 2) + '\n' : forwardSummaryText(f, running.health, o.io);
+  process.stdout.write(text);
+  if (outcome.error !== undefined) {
+    log.error({ err: outcome.error }, 'socket error: stopping');
+    throw new CliError(`forward: ${(outcome.error as Error)?.message ?? String(outcome.error)}`, EXIT_RUNTIME);
+  }
+  log.info({ signal: outcome.signal, rx: f.counters.rx, tx: f.counters.tx }, `stopped on ${outcome.signal}`);
+}
