@@ -431,7 +431,7 @@ async function main(): Promise<void> {
       '',
       '| figure | value | target | met | command |',
       '|---|---|---|:--:|---|',
-      ...figures.map((f) => `| ${f.what} | ${f.value} | ${f.target} | ${f.met === null ? '' : f.met ? 'yes' : 'no'} | \`${f.command}\` |`),
+      ...figures.map((f) => `| ${f.what} | ${f.value} | ${f.target} | ${f.met === null ? '' : f.met ? 'yes' : 'no'} | ${f.command.startsWith('the ') ? f.command : `\`${f.command}\``} |`),
       '',
       ...figures.filter((f) => f.detail).map((f) => `- ${f.what}: ${f.detail}`),
       ...skipped.map((s) => `- skipped: ${s}`),

@@ -57,6 +57,12 @@ export function pipelineCases(): BenchCase[] {
   const { ctx } = benchContext();
   const noCsum = { verifyIp4Checksum: false };
 
+  // forward alone over the trace mix: dissected once, bytes and columns restored per pass
+  const dissected = twins(pristine);
+  for (const b of dissected) dissectBatch(b);
+  const fwdWork = twins(pristine);
+  const fwdCtx = benchContext().ctx;
+
   // SLB NAT alone: the NAT job (every packet to the VIP from the one public IP), dissected once
   const nat = microBatches({ mode: 'nat' });
   for (const b of nat.batches) dissectBatch(b);
@@ -105,6 +111,28 @@ export function pipelineCases(): BenchCase[] {
           copyBatch(pristine[k]!, b);
           dissectBatch(b);
           forwardBatch(b, 0, b.count, ctx, null);
+        }
+      },
+    },
+    {
+      group: P,
+      name: 'restore: bytes and dissected columns (trace mix)',
+      perOp: packets,
+      fn: () => {
+        for (let k = 0; k < dissected.length; k++) copyDissected(dissected[k]!, fwdWork[k]!);
+      },
+    },
+    {
+      group: P,
+      name: 'forward only: trace mix, restore subtracted',
+      perOp: packets,
+      minus: 'restore: bytes and dissected columns (trace mix)',
+      note: 'the forwarding half of the pipeline: SLB NAT, reverse NAT, GRE VIP, L3, NVGRE -> flow table / Maglev -> GRE re-encapsulation',
+      fn: () => {
+        for (let k = 0; k < dissected.length; k++) {
+          const b = fwdWork[k]!;
+          copyDissected(dissected[k]!, b);
+          forwardBatch(b, 0, b.count, fwdCtx, null);
         }
       },
     },

@@ -6,7 +6,8 @@
  * The only per-flow state of the data path is the NVGRE flow table, keyed by the inner
  * 5-tuple and the tenant; every other path (SLB NAT, reverse NAT, GRE VIP, L3) is a pure
  * function of the outer addresses and the tables. So an NVGRE frame is sharded by its VSID
- * and inner addresses and ports, anything else by its outer source and destination. The
+ * and inner addresses and ports, GRE carrying IPv4 by its outer and inner addresses (for
+ * balance: few devices carry many flows), anything else by its outer source and destination. The
  * walk is a cut-down dissector (Ethernet, up to two tags, IPv4, GRE with TEB, Ethernet,
  * IPv4, ports): a dozen reads, no checksums, no validation beyond bounds; a frame it cannot
  * read goes to shard 0 (the dissector then drops it there, with its reason).
@@ -38,7 +39,14 @@ export function shardOf(v: DataView, base: number, len: number, ethernet: boolea
   let h = fmix32(v.getInt32(l3 + 12) ^ Math.imul(v.getInt32(l3 + 16), 0x9e3779b1));
   if (v.getUint8(l3 + 9) === IPPROTO_GRE) {
     const g = l3 + ((v.getUint8(l3) & 15) << 2);
-    if (end - g >= 8 && v.getUint16(g + 2) === ETHERTYPE_TEB) {
+    const gp = end - g >= 4 ? v.getUint16(g + 2) : 0;
+    if (gp === ETHERTYPE_IP4) {
+      // GRE to a GRE VIP (stateless): a few tenant devices carry many flows, so spread by
+      // the inner addresses too (the same inner flow always lands on the same shard)
+      const f = v.getUint16(g);
+      const il3 = g + 4 + ((f & 0x8000) !== 0 ? 4 : 0) + ((f & 0x2000) !== 0 ? 4 : 0) + ((f & 0x1000) !== 0 ? 4 : 0);
+      if (end - il3 >= 20) h = fmix32(h ^ v.getInt32(il3 + 12) ^ Math.imul(v.getInt32(il3 + 16), 0x85ebca6b));
+    } else if (end - g >= 8 && gp === ETHERTYPE_TEB) {
       const f = v.getUint16(g);
       if ((f & 0x2000) !== 0) {
         const key = v.getInt32(g + 4 + ((f >>> 13) & 4));
