@@ -113,6 +113,7 @@ export async function runForwardCommand(o: ForwardCommandOptions): Promise<void>
     {
       io: o.io,
       config: o.config,
+      uid: process.getuid?.(),
       gateways: cfg.gateways.map((g) => `${g.name}=${g.dip}`),
       listen: running.vxlan ? `${running.vxlan.sock.address().address}:${running.vxlan.sock.address().port}` : undefined,
       raw_send: running.raw ? (running.raw.syncSend ? 'sync' : 'queued') : undefined,

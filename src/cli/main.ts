@@ -18,6 +18,7 @@ import { runBenchCommand, type BenchCommandOptions } from './bench-command.js';
 import { nonNegativeNumber } from './args.js';
 import { endpointArg, FORWARD_DEFAULTS, macArg, runForwardCommand, vniArg, vtepArg, type ForwardCommandOptions } from './forward-command.js';
 import { runResponderCommand } from './responder-command.js';
+import { runStatsCommand } from './stats-command.js';
 import { DEFAULT_LAB_CONFIG, runLabDown, runLabStatus, runLabTraffic, runLabUp, type LabTrafficOptions, type LabUpOptions } from './lab-command.js';
 import { CliError, EXIT_RUNTIME, EXIT_USAGE } from './exit-codes.js';
 
@@ -140,6 +141,16 @@ export function buildProgram(): Command {
     .addHelpText('after', EXIT_HELP)
     .action(async (o: Parameters<typeof runResponderCommand>[0]) => {
       await runResponderCommand(o);
+    });
+
+  program
+    .command('stats')
+    .description('print the ipvsadm-style tables of a running forwarder (started with --metrics) from its metrics')
+    .requiredOption('--metrics <host:port>', 'where the forwarder serves /metrics', endpointArg())
+    .option('--json', 'print the tables as one JSON object')
+    .addHelpText('after', EXIT_HELP)
+    .action(async (o: { metrics: { host: string; port: number }; json?: boolean }) => {
+      await runStatsCommand(o);
     });
 
   const lab = program.command('lab').description('the Linux lab: network namespaces onprem, fwd, gw1, gw2, gw3 (root)');

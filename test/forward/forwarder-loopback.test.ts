@@ -15,6 +15,7 @@ import { startForward, type RunningForwarder } from '../../src/forward/run.js';
 import { labFrame, labStreams, type LabStream } from '../../src/forward/lab-traffic.js';
 import { LAB } from '../../src/forward/lab.js';
 import { startMetrics } from '../../src/forward/metrics.js';
+import { parsePrometheus, statsFromMetrics, statsText } from '../../src/cli/stats-command.js';
 import { startResponder, type Responder } from '../../src/health/responder.js';
 import { PacketBatch } from '../../src/batch/packet-batch.js';
 import { ethEmit, ETHERTYPE_IP4 } from '../../src/wire/ethernet.js';
@@ -209,6 +210,13 @@ describe('forward --io vxlan on loopback', () => {
       expect(text).toMatch(/gwplane_health_total\{event="changes"\} 2/);
       expect(text).toContain('gwplane_drops_total{reason="no_nat_rule"} 0');
       expect(text).toContain('# TYPE gwplane_packets_total counter');
+      // `gwplane stats` renders the same scrape as ipvsadm-style tables
+      const st = statsFromMetrics(parsePrometheus(text));
+      expect((st.gateways as Array<Record<string, unknown>>).map((g) => `${g.name} ${g.role}`)).toEqual(['gw1 standby', 'gw2 active', 'gw3 active']);
+      const txt = statsText(st);
+      expect(txt).toMatch(/SLB  203\.0\.113\.10 +\d+/);
+      expect(txt).toMatch(/ {2}-> +gw3 +Masq +6/);
+      expect(txt).toMatch(/-> gw1 +up +standby/);
       // a second scrape sees new packets without anything counted per packet for metrics
       send(streams[0]!, 3);
       await until('one more', () => running.fwd.counters.rx === c.rx);

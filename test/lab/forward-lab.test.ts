@@ -163,11 +163,16 @@ describe.skipIf(SKIP !== null)('lab: gwplane forward in network namespaces', () 
     for (const g of LAB_GATEWAYS) {
       caps.set(g, await startCapture(g, iface, path.join(tmp, `${mode}-${g}.pcap`), mode === 'raw' ? ['not', 'arp', 'and', 'not', 'icmp'] : []));
     }
-    const fwd = node('fwd', `forward --io ${mode}`, [
+    // vxlan mode needs no privilege at all: run it as nobody, without capabilities
+    const unprivileged = mode === 'vxlan' && has('setpriv');
+    const drop = unprivileged ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all'] : [];
+    const fwd = new Proc(`forward --io ${mode}`, 'fwd', [...drop, process.execPath, main,
       'forward', '--config', CONFIG, '--io', mode, '--stats', '1', '--metrics', '127.0.0.1:9108', '--log-format', 'json',
       ...(mode === 'vxlan' ? ['--mac', LAB.forwarderMac] : []),
     ]);
-    await fwd.untilLog('forwarder ready', (o) => typeof o.msg === 'string' && o.msg.startsWith('forwarding'));
+    procs.push(fwd);
+    const ready = await fwd.untilLog('forwarder ready', (o) => typeof o.msg === 'string' && o.msg.startsWith('forwarding'));
+    if (unprivileged) expect(ready.uid).toBe(65534);
     await sleep(3 * INTERVAL); // a few probe rounds answered
     expect(fwd.logs().filter((o) => o.event === 'gateway_down')).toEqual([]);
 
@@ -186,6 +191,10 @@ describe.skipIf(SKIP !== null)('lab: gwplane forward in network namespaces', () 
     const up = await fwd.untilLog('gw1 up', (o) => o.event === 'gateway_up' && o.gateway === 'gw1', INTERVAL * (cfg.health.rise + 2) + 2000);
     const metricsAfterUp = must('ip', ['netns', 'exec', 'fwd', process.execPath, '-e',
       "fetch('http://127.0.0.1:9108/metrics').then((r) => r.text()).then((t) => process.stdout.write(t), (e) => { console.error(e); process.exit(1); })"]);
+    const stats = run('ip', ['netns', 'exec', 'fwd', process.execPath, main, 'stats', '--metrics', '127.0.0.1:9108']);
+    expect(stats.status, stats.err).toBe(0);
+    expect(stats.out).toMatch(/-> gw1 +up +standby/);
+    expect(stats.out).toMatch(/-> gw3 +up +active/);
     await replay.until('tcpreplay done', () => replay.exitCode !== undefined, TRAFFIC_S * 1000 + 15_000 - (Date.now() - t0));
     await sleep(500);
     const exitCode = await fwd.stop('SIGINT');
@@ -354,7 +363,7 @@ describe.skipIf(SKIP !== null)('lab: gwplane forward in network namespaces', () 
     );
   }
 
-  it('vxlan mode: NAT to the designated gateway, takeover within interval x fall + 200 ms, stickiness, GARP, rejoin as standby', async () => {
+  it('vxlan mode (forwarder unprivileged): NAT to the designated gateway, takeover within interval x fall + 200 ms, stickiness, GARP, rejoin as standby', async () => {
     prove(await scenario('vxlan'));
   }, 90_000);
 
