@@ -8,6 +8,7 @@
 import { FlowTable } from '../../src/lb/flow-table.js';
 import { flowHash, fmix32, makeHashKey } from '../../src/lb/hash.js';
 import type { BenchCase } from '../harness.js';
+import { SplitFlowTable } from './flow-table-split.js';
 
 const FLOWS = 100_000;
 const PER_OP = 4096;
@@ -34,13 +35,16 @@ export function flowTableCases(): BenchCase[] {
     h[i] = flowHash(key, a[i]!, b[i]!, c[i]!, d[i]!);
   }
   const t = new FlowTable(262144);
+  const split = new SplitFlowTable(262144);
   const m = new Map<string, number>();
   for (let i = 0; i < FLOWS; i++) {
     t.insert(h[i]!, a[i]!, b[i]!, c[i]!, d[i]!, i & 7, 0, FOREVER);
+    split.insert(h[i]!, a[i]!, b[i]!, c[i]!, d[i]!, i & 7, 0, FOREVER);
     m.set(`${a[i]}:${b[i]}:${c[i]}:${d[i]}`, i & 7);
   }
   // each call looks at PER_OP flows spread over the whole table (cache misses as in a trace)
   let hitAt = 0;
+  let splitAt = 0;
   let missAt = FLOWS;
 
   // churn tables: rolling new keys
@@ -65,6 +69,21 @@ export function flowTableCases(): BenchCase[] {
           const i = hitAt;
           hitAt = hitAt + 7919 >= FLOWS ? hitAt + 7919 - FLOWS : hitAt + 7919;
           x ^= t.lookup(h[i]!, a[i]!, b[i]!, c[i]!, d[i]!, 0);
+        }
+        sink ^= x;
+      },
+    },
+    {
+      group: 'lb',
+      name: 'flow table: hit, one array per field (first layout)',
+      perOp: PER_OP,
+      peer: 'flow table: hit (100k flows in 256k slots)',
+      fn: () => {
+        let x = 0;
+        for (let k = 0; k < PER_OP; k++) {
+          const i = splitAt;
+          splitAt = splitAt + 7919 >= FLOWS ? splitAt + 7919 - FLOWS : splitAt + 7919;
+          x ^= split.lookup(h[i]!, a[i]!, b[i]!, c[i]!, d[i]!, 0);
         }
         sink ^= x;
       },

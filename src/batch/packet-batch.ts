@@ -101,6 +101,11 @@ export class PacketBatch {
 
   // --- decisions (nodes) ---
   readonly hash: Int32Array;
+  /** Flow key words besides the inner addresses: ports or SPI, and proto | tenant << 8. */
+  readonly fkc: Int32Array;
+  readonly fkd: Int32Array;
+  /** Keeps the flow-table probes of the first pass from being optimised away. */
+  probeSink = 0;
   readonly drop: Uint8Array;
   readonly next: Uint8Array;
   /** What the packet was sent to: a gateway or tunnel index, by `next`. -1 none. */
@@ -144,6 +149,8 @@ export class PacketBatch {
     this.espSeq = new Int32Array(n);
     this.vni = new Int32Array(n);
     this.hash = new Int32Array(n);
+    this.fkc = new Int32Array(n);
+    this.fkd = new Int32Array(n);
     this.drop = new Uint8Array(n);
     this.next = new Uint8Array(n);
     this.target = new Int32Array(n);

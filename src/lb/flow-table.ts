@@ -6,8 +6,10 @@
  * Layout: `capacity` slots (a power of two) in `capacity / ways` buckets of `ways`
  * slots (default 8). A flow lives only in bucket `hash & (buckets - 1)`, so a probe
  * touches one window: the 8 hashes of a bucket are 32 contiguous bytes (half a cache
- * line) and are compared first; the key words only on a hash match. Per slot, each in
- * its own Int32Array: 4 key words, hash, value, last-used time, idle timeout.
+ * line) and are compared first. Everything else of a slot (4 key words, value, last-used
+ * time, idle timeout) sits together in `entries`, 8 int32 per slot (32 bytes, half a cache
+ * line), so a hit touches two cache lines, not one per field (bench/lb/flow-table.bench.ts
+ * keeps the one-array-per-field layout beside it: it cost about 3x per hit).
  *
  * Key: 4 int32 words (a, b, c, d), e.g. src, dst, ports or SPI, proto | tenant << 8,
  * plus the caller's precomputed hash of them (`flowHash`, keyed, so an attacker cannot
@@ -38,8 +40,14 @@ export const FT_EXPIRED = 5; // expired entries reclaimed (lookup, insert or swe
 export const FT_FULL = 6; // inserts refused: window full of live entries and evict off
 export const FT_COUNTER_NAMES: readonly string[] = ['hits', 'misses', 'inserts', 'replaces', 'evictions', 'expired', 'full'];
 
-/** Empty-slot marker in `values` (stored values are int32 >= 0). */
+/** Empty-slot marker in an entry's value word (stored values are int32 >= 0). */
 const EMPTY = -1;
+
+/** Words of one slot in `entries`: key a, b, c, d, value, last used, timeout, (pad). */
+export const ENTRY_WORDS = 8;
+const E_VALUE = 4;
+const E_LAST = 5;
+const E_TIMEOUT = 6;
 
 export interface FlowTableOptions {
   /** Slots per bucket (the probe window): a power of two, 1..64. Default 8. */
@@ -54,15 +62,10 @@ export class FlowTable {
   readonly ways: number;
   readonly evict: boolean;
   readonly counters = new Float64Array(FT_COUNTER_NAMES.length);
-  readonly keyA: Int32Array;
-  readonly keyB: Int32Array;
-  readonly keyC: Int32Array;
-  readonly keyD: Int32Array;
+  /** Hash of each slot, bucket after bucket (read-only outside this class). */
   readonly hashes: Int32Array;
-  /** Entry value (>= 0), or -1 for an empty slot. */
-  readonly values: Int32Array;
-  readonly lastUsed: Int32Array;
-  readonly timeouts: Int32Array;
+  /** ENTRY_WORDS int32 per slot: key a, b, c, d, value (-1 empty), last used, timeout. */
+  readonly entries: Int32Array;
   private readonly bucketMask: number;
   private readonly waysShift: number;
   private used = 0;
@@ -82,14 +85,9 @@ export class FlowTable {
     this.evict = opts.evict ?? true;
     this.bucketMask = cap / ways - 1;
     this.waysShift = 31 - Math.clz32(ways);
-    this.keyA = new Int32Array(cap);
-    this.keyB = new Int32Array(cap);
-    this.keyC = new Int32Array(cap);
-    this.keyD = new Int32Array(cap);
     this.hashes = new Int32Array(cap);
-    this.values = new Int32Array(cap).fill(EMPTY);
-    this.lastUsed = new Int32Array(cap);
-    this.timeouts = new Int32Array(cap);
+    this.entries = new Int32Array(cap * ENTRY_WORDS);
+    for (let s = 0; s < cap; s++) this.entries[s * ENTRY_WORDS + E_VALUE] = EMPTY;
   }
 
   /** Occupied slots (live, or expired and not yet reclaimed). Never above capacity. */
@@ -105,16 +103,31 @@ export class FlowTable {
   get expired(): number { return this.counters[FT_EXPIRED]; }
   get full(): number { return this.counters[FT_FULL]; }
 
+  /** Value of slot `s` (-1 when empty). Control plane and tests. */
+  slotValue(s: number): number {
+    return this.entries[s * ENTRY_WORDS + E_VALUE];
+  }
+  /** Key word `w` (0..3: a, b, c, d) of slot `s`. Control plane and tests. */
+  slotKey(s: number, w: number): number {
+    return this.entries[s * ENTRY_WORDS + w];
+  }
+  /** Last-used time of slot `s`. */
+  slotLastUsed(s: number): number {
+    return this.entries[s * ENTRY_WORDS + E_LAST];
+  }
+
   /** The value of a live entry (and refresh its last-used time), or -1. Per packet. */
   lookup(hash: number, a: number, b: number, c: number, d: number, now: number): number {
     const i = this.find(hash | 0, a | 0, b | 0, c | 0, d | 0);
     if (i >= 0) {
-      if (this.isExpired(i, now | 0)) {
+      const e = i * ENTRY_WORDS;
+      const en = this.entries;
+      if ((((now | 0) - en[e + E_LAST]) | 0) > en[e + E_TIMEOUT]) {
         this.reclaim(i);
       } else {
-        this.lastUsed[i] = now;
+        en[e + E_LAST] = now;
         this.counters[FT_HITS]++;
-        return this.values[i];
+        return en[e + E_VALUE];
       }
     }
     this.counters[FT_MISSES]++;
@@ -132,23 +145,38 @@ export class FlowTable {
     if ((value | 0) !== value || value < 0) return -1;
     const i = this.find(hash, a, b, c, d);
     if (i >= 0 && !this.isExpired(i, now)) {
-      this.values[i] = value;
-      this.lastUsed[i] = now;
-      this.timeouts[i] = timeout;
+      const e = i * ENTRY_WORDS;
+      this.entries[e + E_VALUE] = value;
+      this.entries[e + E_LAST] = now;
+      this.entries[e + E_TIMEOUT] = timeout;
       this.counters[FT_REPLACES]++;
       return 0;
     }
     if (i >= 0) this.reclaim(i); // the same key, expired: a new flow
-    const s = this.victim(hash, now);
+    return this.insertAbsent(hash, a, b, c, d, value, now, timeout);
+  }
+
+  /**
+   * Insert a flow known to be absent (the caller's `lookup` just missed): skips the
+   * probe for an existing key. Returns 1, or -1 when nothing was stored. Per packet.
+   */
+  insertAbsent(hash: number, a: number, b: number, c: number, d: number, value: number, now: number, timeout: number): number {
+    if ((value | 0) !== value || value < 0) return -1;
+    const s = this.victim(hash | 0, now | 0);
     if (s < 0) {
       this.counters[FT_FULL]++;
       return -1;
     }
-    this.keyA[s] = a; this.keyB[s] = b; this.keyC[s] = c; this.keyD[s] = d;
+    const e = s * ENTRY_WORDS;
+    const en = this.entries;
+    en[e] = a;
+    en[e + 1] = b;
+    en[e + 2] = c;
+    en[e + 3] = d;
+    en[e + E_VALUE] = value;
+    en[e + E_LAST] = now;
+    en[e + E_TIMEOUT] = timeout;
     this.hashes[s] = hash;
-    this.values[s] = value;
-    this.lastUsed[s] = now;
-    this.timeouts[s] = timeout;
     this.used++;
     this.counters[FT_INSERTS]++;
     return 1;
@@ -158,34 +186,38 @@ export class FlowTable {
   remove(hash: number, a: number, b: number, c: number, d: number): number {
     const i = this.find(hash | 0, a | 0, b | 0, c | 0, d | 0);
     if (i < 0) return -1;
-    const v = this.values[i];
+    const v = this.slotValue(i);
     this.removeSlot(i);
     return v;
   }
 
   /** Empty one slot (for `scan` callbacks). */
   removeSlot(slot: number): void {
-    if (this.values[slot] === EMPTY) return;
-    this.values[slot] = EMPTY;
+    const e = slot * ENTRY_WORDS + E_VALUE;
+    if (this.entries[e] === EMPTY) return;
+    this.entries[e] = EMPTY;
     this.used--;
   }
 
   /** Give a live slot a new value (for `scan` callbacks), keeping its times. */
   setSlotValue(slot: number, value: number): void {
-    if (this.values[slot] !== EMPTY && value >= 0) this.values[slot] = value | 0;
+    const e = slot * ENTRY_WORDS + E_VALUE;
+    if (this.entries[e] !== EMPTY && value >= 0) this.entries[e] = value | 0;
   }
 
   /**
    * Control plane: call `fn(slot, value)` for every entry live at `now`. `fn` may read
-   * the key arrays at `slot` and may call `removeSlot(slot)` or `setSlotValue(slot, v)`
-   * (slots never move, so the walk stays valid). Returns the number of live entries.
+   * the slot (`slotKey`, `slotValue`) and may call `removeSlot(slot)` or
+   * `setSlotValue(slot, v)` (slots never move, so the walk stays valid). Returns the
+   * number of live entries.
    */
   scan(now: number, fn: (slot: number, value: number) => void): number {
     let n = 0;
     for (let i = 0; i < this.capacity; i++) {
-      if (this.values[i] === EMPTY || this.isExpired(i, now | 0)) continue;
+      const v = this.slotValue(i);
+      if (v === EMPTY || this.isExpired(i, now | 0)) continue;
       n++;
-      fn(i, this.values[i]);
+      fn(i, v);
     }
     return n;
   }
@@ -194,7 +226,7 @@ export class FlowTable {
   removeValue(value: number): number {
     let n = 0;
     for (let i = 0; i < this.capacity; i++) {
-      if (this.values[i] === value && value !== EMPTY) {
+      if (this.slotValue(i) === value && value !== EMPTY) {
         this.removeSlot(i);
         n++;
       }
@@ -206,7 +238,7 @@ export class FlowTable {
   sweep(now: number): number {
     let n = 0;
     for (let i = 0; i < this.capacity; i++) {
-      if (this.values[i] !== EMPTY && this.isExpired(i, now | 0)) {
+      if (this.slotValue(i) !== EMPTY && this.isExpired(i, now | 0)) {
         this.reclaim(i);
         n++;
       }
@@ -216,8 +248,16 @@ export class FlowTable {
 
   /** Drop every entry (counters are cumulative and kept). */
   clear(): void {
-    this.values.fill(EMPTY);
+    for (let s = 0; s < this.capacity; s++) this.entries[s * ENTRY_WORDS + E_VALUE] = EMPTY;
     this.used = 0;
+  }
+
+  /**
+   * The slot holding this key (live or expired), or -1, with no side effect: lets a first
+   * pass over a batch bring the buckets into cache before the lookups. Per packet.
+   */
+  probe(hash: number, a: number, b: number, c: number, d: number): number {
+    return this.find(hash | 0, a | 0, b | 0, c | 0, d | 0);
   }
 
   /** Slot holding this key (live or expired), or -1. */
@@ -225,11 +265,11 @@ export class FlowTable {
     const base = (hash & this.bucketMask) << this.waysShift;
     const end = base + this.ways;
     const hs = this.hashes;
+    const en = this.entries;
     for (let i = base; i < end; i++) {
-      if (hs[i] === hash && this.values[i] !== EMPTY &&
-          this.keyA[i] === a && this.keyB[i] === b && this.keyC[i] === c && this.keyD[i] === d) {
-        return i;
-      }
+      if (hs[i] !== hash) continue;
+      const e = i * ENTRY_WORDS;
+      if (en[e + E_VALUE] !== EMPTY && en[e] === a && en[e + 1] === b && en[e + 2] === c && en[e + 3] === d) return i;
     }
     return -1;
   }
@@ -242,12 +282,14 @@ export class FlowTable {
   private victim(hash: number, now: number): number {
     const base = (hash & this.bucketMask) << this.waysShift;
     const end = base + this.ways;
+    const en = this.entries;
     let stalest = -1;
     let stalestAge = 0;
     for (let i = base; i < end; i++) {
-      if (this.values[i] === EMPTY) return i;
-      const age = (now - this.lastUsed[i]) | 0;
-      if (age > this.timeouts[i]) {
+      const e = i * ENTRY_WORDS;
+      if (en[e + E_VALUE] === EMPTY) return i;
+      const age = (now - en[e + E_LAST]) | 0;
+      if (age > en[e + E_TIMEOUT]) {
         this.reclaim(i);
         return i;
       }
@@ -263,7 +305,8 @@ export class FlowTable {
   }
 
   private isExpired(i: number, now: number): boolean {
-    return ((now - this.lastUsed[i]) | 0) > this.timeouts[i];
+    const e = i * ENTRY_WORDS;
+    return ((now - this.entries[e + E_LAST]) | 0) > this.entries[e + E_TIMEOUT];
   }
 
   private reclaim(i: number): void {

@@ -121,6 +121,7 @@ export function forwardBatch(b: PacketBatch, from: number, to: number, ctx: Forw
   let rxBytes = 0;
   let tx = 0;
   let txBytes = 0;
+  nvgreHashPass(b, from, to, T, flows);
 
   for (let i = from; i < to; i++) {
     rx++;
@@ -137,10 +138,8 @@ export function forwardBatch(b: PacketBatch, from: number, to: number, ctx: Forw
       if (l3 < 0) {
         drop = DROP_L2_NOT_IP4;
       } else if (encap === ENCAP_NVGRE) {
-        // ---- 1. NVGRE -> site -> tunnel ----
+        // ---- 1. NVGRE -> site -> tunnel (flow key and hash from nvgreHashPass) ----
         const tenant = T.vsidTenant.get(b.greKey[i]! >>> 8, 0);
-        // Tunnels inside the tenant's packet: route, hash and send the tenant's packet itself.
-        if (b.depth[i]! > 1 && b.il3[i]! >= 0) nvgrePayloadColumns(b, v, i);
         const il3 = b.il3[i]!;
         if (tenant < 0) drop = DROP_UNKNOWN_VSID;
         else if (il3 < 0) drop = DROP_L2_NOT_IP4;
@@ -158,32 +157,27 @@ export function forwardBatch(b: PacketBatch, from: number, to: number, ctx: Forw
           else {
             const isrc = b.isrc[i]!;
             const ip = b.iproto[i]!;
-            let kc = b.iports[i]!;
-            if (ip === IPPROTO_ESP) {
-              // ESP flows are keyed by SPI (no ports).
-              const espAt = il3 + ((v.getUint8(il3) & 15) << 2);
-              kc = espAt + 4 <= b.base[i]! + b.len[i]! ? v.getInt32(espAt) : 0;
-            }
-            const kd = ip | (tenant << 8);
-            let h: number;
-            if (T.hashKind === HASH_KEYED) {
-              h = T.symmetric ? flowHashSymmetric(T.hashKey, isrc, idst, kc, kd) : flowHash(T.hashKey, isrc, idst, kc, kd);
-            } else h = toeplitzHash(T.toeplitz!, isrc, idst, kc, true) ^ kd;
-            b.hash[i] = h;
+            const kc = b.fkc[i]!;
+            const kd = b.fkd[i]!;
+            const h = b.hash[i]!;
             if (keys !== null) {
               keys.c[i] = kc;
               keys.d[i] = kd;
             }
             let t = flows.lookup(h, isrc, idst, kc, kd, now);
+            let known = false;
             if (t >= 0 && (T.tunUp[t] === 0 || T.tunSite[t] !== site)) {
               // Its tunnel went down: the flow moves (only these flows move).
               cnt.c[C_FLOWS_MOVED]++;
               t = -1;
+              known = true;
             }
             if (t < 0) {
               t = T.siteMaglev[site]![(h >>> 0) % T.maglevSize]!;
               if (t >= 0) {
-                const ins = flows.insert(h, isrc, idst, kc, kd, t, now, ip === IPPROTO_TCP ? T.tcpIdleMs : ip === IPPROTO_UDP ? T.udpIdleMs : T.otherIdleMs);
+                const idle = ip === IPPROTO_TCP ? T.tcpIdleMs : ip === IPPROTO_UDP ? T.udpIdleMs : T.otherIdleMs;
+                // After a miss the key is absent: skip the second probe.
+                const ins = known ? flows.insert(h, isrc, idst, kc, kd, t, now, idle) : flows.insertAbsent(h, isrc, idst, kc, kd, t, now, idle);
                 if (ins < 0) drop = DROP_FLOW_TABLE_FULL;
                 else if (ins === 1) {
                   cnt.c[C_FLOWS_NEW]++;
@@ -364,6 +358,44 @@ export function forwardBatch(b: PacketBatch, from: number, to: number, ctx: Forw
   cnt.c[C_RX_BYTES] += rxBytes;
   cnt.c[C_TX] += tx;
   cnt.c[C_TX_BYTES] += txBytes;
+}
+
+/**
+ * First pass over the batch for NVGRE packets: re-point nested tenant packets, compute each
+ * flow's key words (`fkc`, `fkd`) and keyed hash (`hash`), and probe the flow table. The probes
+ * of a whole batch are independent, so their cache misses overlap (VPP prefetches the bucket
+ * the same way, a few packets ahead); the main loop then finds the table's lines in cache.
+ */
+function nvgreHashPass(b: PacketBatch, from: number, to: number, T: DataplaneTables, flows: FlowTable): void {
+  const v = b.dv;
+  let touched = 0;
+  for (let i = from; i < to; i++) {
+    if (b.drop[i] !== 0 || b.encap[i] !== ENCAP_NVGRE || b.l3[i]! < 0) continue;
+    // Tunnels inside the tenant's packet: route, hash and send the tenant's packet itself.
+    if (b.depth[i]! > 1 && b.il3[i]! >= 0) nvgrePayloadColumns(b, v, i);
+    const il3 = b.il3[i]!;
+    const tenant = T.vsidTenant.get(b.greKey[i]! >>> 8, 0);
+    if (il3 < 0 || tenant < 0) continue;
+    const isrc = b.isrc[i]!;
+    const idst = b.idst[i]!;
+    const ip = b.iproto[i]!;
+    let kc = b.iports[i]!;
+    if (ip === IPPROTO_ESP) {
+      // ESP flows are keyed by SPI (no ports).
+      const espAt = il3 + ((v.getUint8(il3) & 15) << 2);
+      kc = espAt + 4 <= b.base[i]! + b.len[i]! ? v.getInt32(espAt) : 0;
+    }
+    const kd = ip | (tenant << 8);
+    let h: number;
+    if (T.hashKind === HASH_KEYED) {
+      h = T.symmetric ? flowHashSymmetric(T.hashKey, isrc, idst, kc, kd) : flowHash(T.hashKey, isrc, idst, kc, kd);
+    } else h = toeplitzHash(T.toeplitz!, isrc, idst, kc, true) ^ kd;
+    b.fkc[i] = kc;
+    b.fkd[i] = kd;
+    b.hash[i] = h;
+    touched ^= flows.probe(h, isrc, idst, kc, kd);
+  }
+  b.probeSink = touched;
 }
 
 /**
