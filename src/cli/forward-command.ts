@@ -2,18 +2,13 @@
  * `gwplane forward`: the data plane as a live forwarder (src/forward/run.ts). Runs until
  * SIGINT or SIGTERM, then prints the final summary on stdout and exits 0.
  */
-import { InvalidArgumentError } from 'commander';
 import { loadConfig } from '../control/config-load.js';
 import { ConfigError } from '../control/config-error.js';
 import { makeHashKey } from '../lb/hash.js';
-import { LAB } from '../forward/lab.js';
 import { makeLogger, type LogFormat } from '../forward/log.js';
-import { DEFAULT_VNI, VXLAN_PORT, type Endpoint } from '../forward/io-vxlan.js';
+import { VXLAN_PORT, type Endpoint } from '../forward/io-vxlan.js';
 import { startForward } from '../forward/run.js';
 import { forwardSummaryJson, forwardSummaryText } from '../forward/summary.js';
-import { DEFAULT_PROBE_PORT } from '../health/udp-prober.js';
-import { macParse } from '../wire/ethernet.js';
-import { ip4FromString } from '../wire/view.js';
 import { CliError, EXIT_RUNTIME, EXIT_USAGE } from './exit-codes.js';
 
 export interface ForwardCommandOptions {
@@ -34,39 +29,7 @@ export interface ForwardCommandOptions {
   logFormat?: LogFormat;
 }
 
-/** `HOST:PORT` (HOST an IPv4 literal) -> Endpoint; `defPort` makes the port optional. */
-export function parseEndpoint(s: string, defPort?: number): Endpoint {
-  const m = /^([^:]+)(?::(\d+))?$/.exec(s);
-  const host = m?.[1] ?? '';
-  const port = m?.[2] !== undefined ? Number(m[2]) : defPort;
-  if (!m || Number.isNaN(ip4FromString(host)) || port === undefined || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new InvalidArgumentError(`expected IPv4:PORT${defPort !== undefined ? ' (port optional)' : ''}, got '${s}'`);
-  }
-  return { host, port };
-}
-
-export function endpointArg(defPort?: number): (s: string) => Endpoint {
-  return (s) => parseEndpoint(s, defPort);
-}
-
-export function vtepArg(s: string, prev: Array<{ name: string; ep: Endpoint }> = []): Array<{ name: string; ep: Endpoint }> {
-  const m = /^([A-Za-z0-9_.-]+)=(.+)$/.exec(s);
-  if (!m) throw new InvalidArgumentError(`expected GATEWAY=IPv4[:PORT], got '${s}'`);
-  return [...prev, { name: m[1]!, ep: parseEndpoint(m[2]!, VXLAN_PORT) }];
-}
-
-export function macArg(s: string): string {
-  if (macParse(s) === null) throw new InvalidArgumentError(`expected a MAC aa:bb:cc:dd:ee:ff, got '${s}'`);
-  return s.toLowerCase();
-}
-
-export function vniArg(s: string): number {
-  const n = Number(s);
-  if (!/^\d+$/.test(s) || n > 0xffffff) throw new InvalidArgumentError(`expected a VNI 0..16777215, got '${s}'`);
-  return n;
-}
-
-export const FORWARD_DEFAULTS = { vni: DEFAULT_VNI, mac: LAB.forwarderMac, probePort: DEFAULT_PROBE_PORT, vxlanPort: VXLAN_PORT };
+export { endpointArg, FORWARD_DEFAULTS, macArg, parseEndpoint, vniArg, vtepArg } from './forward-args.js';
 
 export async function runForwardCommand(o: ForwardCommandOptions): Promise<void> {
   let cfg;

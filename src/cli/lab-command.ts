@@ -9,7 +9,7 @@ import { LAB, labDown, labNamespaces, labPlan, labUnavailableReason, labUp, LabE
 import { STREAM_KINDS, writeLabTraffic, type StreamKind } from '../forward/lab-traffic.js';
 import { CliError, EXIT_PERMISSION, EXIT_RUNTIME, EXIT_USAGE } from './exit-codes.js';
 
-export const DEFAULT_LAB_CONFIG = 'fixtures/configs/lab.yaml';
+export { DEFAULT_LAB_CONFIG } from './forward-args.js';
 
 function config(path: string): GwConfig {
   try {

@@ -9,17 +9,19 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { CaptureError } from '../io/capture-error.js';
 import { oneOf, positiveInt } from './args.js';
-import { runDissect } from './dissect-command.js';
-import { runReplayCommand, type ReplayCommandOptions } from './replay-command.js';
-import { runExplainCommand, type ExplainCommandOptions } from './explain-command.js';
-import { runConfigCheck, type ConfigCheckOptions } from './config-command.js';
-import { runReportCommand, type ReportCommandOptions } from './report-command.js';
-import { runBenchCommand, type BenchCommandOptions } from './bench-command.js';
 import { nonNegativeNumber } from './args.js';
-import { endpointArg, FORWARD_DEFAULTS, macArg, runForwardCommand, vniArg, vtepArg, type ForwardCommandOptions } from './forward-command.js';
-import { runResponderCommand } from './responder-command.js';
-import { runStatsCommand } from './stats-command.js';
-import { DEFAULT_LAB_CONFIG, runLabDown, runLabStatus, runLabTraffic, runLabUp, type LabTrafficOptions, type LabUpOptions } from './lab-command.js';
+import { DEFAULT_LAB_CONFIG, endpointArg, FORWARD_DEFAULTS, macArg, vniArg, vtepArg } from './forward-args.js';
+// Commands are loaded when they run (each brings its own dependencies: yaml, pino, the
+// report, the forwarder...), so that `gwplane dissect` or `--help` start fast.
+import type { ReplayCommandOptions } from './replay-command.js';
+import type { ExplainCommandOptions } from './explain-command.js';
+import type { ConfigCheckOptions } from './config-command.js';
+import type { ReportCommandOptions } from './report-command.js';
+import type { BenchCommandOptions } from './bench-command.js';
+import type { ForwardCommandOptions } from './forward-command.js';
+import type { runResponderCommand } from './responder-command.js';
+import type { LabTrafficOptions, LabUpOptions } from './lab-command.js';
+
 import { CliError, EXIT_RUNTIME, EXIT_USAGE } from './exit-codes.js';
 
 const pkgPath = fileURLToPath(new URL('../../../package.json', import.meta.url));
@@ -52,7 +54,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--format <fmt>', 'output format').argParser(oneOf(['tsv', 'json'] as const)).default('tsv'))
     .option('--drops', "add a column with gwplane's drop reason per frame")
     .addHelpText('after', EXIT_HELP)
-    .action((o: { read: string; count?: number; format: 'tsv' | 'json'; drops?: boolean }) => {
+    .action(async (o: { read: string; count?: number; format: 'tsv' | 'json'; drops?: boolean }) => {
+      const { runDissect } = await import('./dissect-command.js');
       const r = runDissect(o);
       for (const w of r.warnings) process.stderr.write(`gwplane: warning: ${w}\n`);
     });
@@ -71,6 +74,7 @@ export function buildProgram(): Command {
     .option('--report <file.html>', 'also write the HTML failover report (charts, scorecard) of this run')
     .addHelpText('after', '\nOn a terminal, a progress bar is shown on stderr (not in a pipe). Ctrl-C stops after the current\nbatch, prints the summary of what was done and leaves no output file.\n' + EXIT_HELP)
     .action(async (o: ReplayCommandOptions) => {
+      const { runReplayCommand } = await import('./replay-command.js');
       await runReplayCommand(o);
     });
 
@@ -80,7 +84,8 @@ export function buildProgram(): Command {
     .argument('<run.json>', "the output of 'gwplane replay --json' ('-' for stdin)")
     .option('-o, --output <file.html>', "where to write the report ('-' for stdout; default: RUN.html beside RUN.json)")
     .addHelpText('after', EXIT_HELP)
-    .action((run: string, o: ReportCommandOptions) => {
+    .action(async (run: string, o: ReportCommandOptions) => {
+      const { runReportCommand } = await import('./report-command.js');
       runReportCommand(run, o);
     });
 
@@ -91,7 +96,8 @@ export function buildProgram(): Command {
     .argument('<file>', 'gateway configuration (YAML or JSON)')
     .option('--json', 'print the result as one JSON object')
     .addHelpText('after', EXIT_HELP)
-    .action((file: string, o: ConfigCheckOptions) => {
+    .action(async (file: string, o: ConfigCheckOptions) => {
+      const { runConfigCheck } = await import('./config-command.js');
       runConfigCheck(file, o);
     });
 
@@ -106,7 +112,8 @@ export function buildProgram(): Command {
     .option('--hash-seed <seed>', 'fix the flow hash key (overrides the config)')
     .option('--json', 'print the answer as JSON')
     .addHelpText('after', EXIT_HELP)
-    .action((flow: string, o: ExplainCommandOptions) => {
+    .action(async (flow: string, o: ExplainCommandOptions) => {
+      const { runExplainCommand } = await import('./explain-command.js');
       runExplainCommand(flow, o);
     });
 
@@ -130,6 +137,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-format <fmt>', 'log lines on stderr (default: pretty on a terminal, else json)').argParser(oneOf(['json', 'pretty'] as const)))
     .addHelpText('after', '\nRuns until SIGINT or SIGTERM, then prints the final summary (ipvsadm-style tables) and exits 0.\nEach health state change is one log line (pino JSON on stderr).\n' + EXIT_HELP)
     .action(async (o: ForwardCommandOptions) => {
+      const { runForwardCommand } = await import('./forward-command.js');
       await runForwardCommand(o);
     });
 
@@ -140,6 +148,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-format <fmt>', 'log lines on stderr (default: pretty on a terminal, else json)').argParser(oneOf(['json', 'pretty'] as const)))
     .addHelpText('after', EXIT_HELP)
     .action(async (o: Parameters<typeof runResponderCommand>[0]) => {
+      const { runResponderCommand } = await import('./responder-command.js');
       await runResponderCommand(o);
     });
 
@@ -150,6 +159,7 @@ export function buildProgram(): Command {
     .option('--json', 'print the tables as one JSON object')
     .addHelpText('after', EXIT_HELP)
     .action(async (o: { metrics: { host: string; port: number }; json?: boolean }) => {
+      const { runStatsCommand } = await import('./stats-command.js');
       await runStatsCommand(o);
     });
 
@@ -161,20 +171,23 @@ export function buildProgram(): Command {
     .option('--dry-run', 'print the ip commands instead of running them')
     .option('-v, --verbose', 'print each command as it runs')
     .addHelpText('after', EXIT_HELP)
-    .action((o: LabUpOptions) => {
+    .action(async (o: LabUpOptions) => {
+      const { runLabUp } = await import('./lab-command.js');
       runLabUp(o);
     });
   lab
     .command('down')
     .description('remove the lab (idempotent; also after a failed run): kill what runs in its namespaces, delete them')
     .option('-v, --verbose', 'print each step')
-    .action((o: { verbose?: boolean }) => {
+    .action(async (o: { verbose?: boolean }) => {
+      const { runLabDown } = await import('./lab-command.js');
       runLabDown(o);
     });
   lab
     .command('status')
     .description('say which lab namespaces exist')
-    .action(() => {
+    .action(async () => {
+      const { runLabStatus } = await import('./lab-command.js');
       runLabStatus();
     });
   lab
@@ -186,7 +199,8 @@ export function buildProgram(): Command {
     .option('--flows <n>', 'NVGRE inner flows per site', positiveInt, 16)
     .option('--kinds <list>', 'only these stream kinds, comma-separated: ike,natt,esp,gre,nvgre,l3')
     .addOption(new Option('--mode <mode>', 'vxlan: for onprem vx0; raw: for onprem eth0; kernel: SLB streams sent straight to the DIPs').argParser(oneOf(['vxlan', 'raw', 'kernel'] as const)).default('vxlan'))
-    .action((o: LabTrafficOptions) => {
+    .action(async (o: LabTrafficOptions) => {
+      const { runLabTraffic } = await import('./lab-command.js');
       runLabTraffic(o);
     });
 
@@ -200,6 +214,7 @@ export function buildProgram(): Command {
     .option('--no-results', 'do not write bench/RESULTS.md (smoke runs)')
     .addHelpText('after', EXIT_HELP)
     .action(async (o: BenchCommandOptions) => {
+      const { runBenchCommand } = await import('./bench-command.js');
       await runBenchCommand(o);
     });
 

@@ -43,8 +43,12 @@ export const FT_EXPIRED = 5; // expired entries reclaimed (lookup, insert or swe
 export const FT_FULL = 6; // inserts refused: window full of live entries and evict off
 export const FT_COUNTER_NAMES: readonly string[] = ['hits', 'misses', 'inserts', 'replaces', 'evictions', 'expired', 'full'];
 
-/** Empty-slot marker in an entry's value word (stored values are int32 >= 0). */
-const EMPTY = -1;
+/**
+ * Empty-slot marker in an entry's value word. The word holds value + 1, so that a fresh
+ * zero-filled table is empty without a fill pass (and its pages stay untouched, not resident,
+ * until flows arrive). Values themselves are int32 >= 0 and read back as -1 when empty.
+ */
+const EMPTY = 0;
 
 /** Words of one slot in `entries`: key a, b, c, d, value, last used, timeout, (pad). */
 export const ENTRY_WORDS = 8;
@@ -67,7 +71,7 @@ export class FlowTable {
   readonly counters = new Float64Array(FT_COUNTER_NAMES.length);
   /** Hash of each slot, bucket after bucket (read-only outside this class). */
   readonly hashes: Int32Array;
-  /** ENTRY_WORDS int32 per slot: key a, b, c, d, value (-1 empty), last used, timeout. */
+  /** ENTRY_WORDS int32 per slot: key a, b, c, d, value + 1 (0 empty), last used, timeout. */
   readonly entries: Int32Array;
   private readonly bucketMask: number;
   private readonly waysShift: number;
@@ -90,7 +94,6 @@ export class FlowTable {
     this.waysShift = 31 - Math.clz32(ways);
     this.hashes = new Int32Array(cap);
     this.entries = new Int32Array(cap * ENTRY_WORDS);
-    for (let s = 0; s < cap; s++) this.entries[s * ENTRY_WORDS + E_VALUE] = EMPTY;
   }
 
   /** Occupied slots (live, or expired and not yet reclaimed). Never above capacity. */
@@ -108,7 +111,7 @@ export class FlowTable {
 
   /** Value of slot `s` (-1 when empty). Control plane and tests. */
   slotValue(s: number): number {
-    return this.entries[s * ENTRY_WORDS + E_VALUE];
+    return this.entries[s * ENTRY_WORDS + E_VALUE] - 1;
   }
   /** Key word `w` (0..3: a, b, c, d) of slot `s`. Control plane and tests. */
   slotKey(s: number, w: number): number {
@@ -130,7 +133,7 @@ export class FlowTable {
       } else {
         en[e + E_LAST] = now;
         this.counters[FT_HITS]++;
-        return en[e + E_VALUE];
+        return en[e + E_VALUE] - 1;
       }
     }
     this.counters[FT_MISSES]++;
@@ -140,16 +143,17 @@ export class FlowTable {
   /**
    * Insert or update a flow. `value` must be an int32 >= 0; `timeout` is the idle
    * timeout in ms (>= 0). Returns 1 for a new entry, 0 when a live entry with this key
-   * was updated, -1 when nothing was stored (window full with evict off, or value < 0).
+   * was updated, -1 when nothing was stored (window full with evict off, or value outside
+   * 0..2^31-2).
    * Per packet.
    */
   insert(hash: number, a: number, b: number, c: number, d: number, value: number, now: number, timeout: number): number {
     hash |= 0; a |= 0; b |= 0; c |= 0; d |= 0; now |= 0;
-    if ((value | 0) !== value || value < 0) return -1;
+    if ((value | 0) !== value || value < 0 || value === 0x7fffffff) return -1;
     const i = this.find(hash, a, b, c, d);
     if (i >= 0 && !this.isExpired(i, now)) {
       const e = i * ENTRY_WORDS;
-      this.entries[e + E_VALUE] = value;
+      this.entries[e + E_VALUE] = value + 1;
       this.entries[e + E_LAST] = now;
       this.entries[e + E_TIMEOUT] = timeout;
       this.counters[FT_REPLACES]++;
@@ -164,7 +168,7 @@ export class FlowTable {
    * probe for an existing key. Returns 1, or -1 when nothing was stored. Per packet.
    */
   insertAbsent(hash: number, a: number, b: number, c: number, d: number, value: number, now: number, timeout: number): number {
-    if ((value | 0) !== value || value < 0) return -1;
+    if ((value | 0) !== value || value < 0 || value === 0x7fffffff) return -1;
     const s = this.victim(hash | 0, now | 0);
     if (s < 0) {
       this.counters[FT_FULL]++;
@@ -176,7 +180,7 @@ export class FlowTable {
     en[e + 1] = b;
     en[e + 2] = c;
     en[e + 3] = d;
-    en[e + E_VALUE] = value;
+    en[e + E_VALUE] = value + 1;
     en[e + E_LAST] = now;
     en[e + E_TIMEOUT] = timeout;
     this.hashes[s] = hash;
@@ -205,7 +209,7 @@ export class FlowTable {
   /** Give a live slot a new value (for `scan` callbacks), keeping its times. */
   setSlotValue(slot: number, value: number): void {
     const e = slot * ENTRY_WORDS + E_VALUE;
-    if (this.entries[e] !== EMPTY && value >= 0) this.entries[e] = value | 0;
+    if (this.entries[e] !== EMPTY && value >= 0 && value < 0x7fffffff) this.entries[e] = (value | 0) + 1;
   }
 
   /**
@@ -218,7 +222,7 @@ export class FlowTable {
     let n = 0;
     for (let i = 0; i < this.capacity; i++) {
       const v = this.slotValue(i);
-      if (v === EMPTY || this.isExpired(i, now | 0)) continue;
+      if (v < 0 || this.isExpired(i, now | 0)) continue;
       n++;
       fn(i, v);
     }
@@ -229,7 +233,7 @@ export class FlowTable {
   removeValue(value: number): number {
     let n = 0;
     for (let i = 0; i < this.capacity; i++) {
-      if (this.slotValue(i) === value && value !== EMPTY) {
+      if (value >= 0 && this.slotValue(i) === value) {
         this.removeSlot(i);
         n++;
       }
@@ -241,7 +245,7 @@ export class FlowTable {
   sweep(now: number): number {
     let n = 0;
     for (let i = 0; i < this.capacity; i++) {
-      if (this.slotValue(i) !== EMPTY && this.isExpired(i, now | 0)) {
+      if (this.slotValue(i) >= 0 && this.isExpired(i, now | 0)) {
         this.reclaim(i);
         n++;
       }
