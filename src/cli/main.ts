@@ -89,7 +89,14 @@ export function buildProgram(): Command {
       runReportCommand(run, o);
     });
 
-  const config = program.command('config').description('configuration tools');
+  const config = program
+    .command('config')
+    .description('configuration tools')
+    // `gwplane config` alone names no tool: a usage error, with the help on stderr
+    .action(() => {
+      config.outputHelp({ error: true });
+      throw new CliError("'gwplane config' needs a subcommand: check", EXIT_USAGE);
+    });
   config
     .command('check')
     .description('validate a configuration (errors as file:line:col) and print what the controller derives: placement, pools, gateway load, Maglev shares per site, SLB NAT rules')
@@ -249,8 +256,17 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that went away (`gwplane --help | head`) is not an error: stop quietly.
+function quietOnEpipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 // Run when executed directly (not when imported by tests).
 if (process.argv[1] && fs.realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  quietOnEpipe(process.stdout);
   main(process.argv).then(
     (code) => {
       process.exitCode = code;
