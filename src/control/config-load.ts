@@ -57,6 +57,7 @@ import {
   isScalar,
   isSeq,
   parseDocument,
+  visit,
   type Document,
   type Node,
   type Pair,
@@ -118,7 +119,10 @@ export function loadConfig(path: string): GwConfig {
 /** Validate config text; `file` is only used in error messages and `source.file`. */
 export function parseConfig(text: string, file: string): GwConfig {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { keepSourceTokens: true, lineCounter: lc, prettyErrors: false });
+  // uniqueKeys: false: yaml's own duplicate-key check compares every key with each earlier key
+  // of its mapping, O(n^2) (a mapping of 50,000 keys took minutes); duplicateKeys() below makes
+  // the same check, with the same message and position, in linear time.
+  const doc = parseDocument(text, { keepSourceTokens: true, lineCounter: lc, prettyErrors: false, uniqueKeys: false });
   const ctx = new Ctx(file, lc, doc);
 
   // Phase 1: syntax.
@@ -126,6 +130,10 @@ export function parseConfig(text: string, file: string): GwConfig {
     const p = lc.linePos(e.pos[0]);
     ctx.error("(syntax)", { line: p.line, col: p.col }, syntaxMessage(e.message));
   }
+  duplicateKeys(doc, (offset) => {
+    const p = lc.linePos(offset);
+    ctx.error("(syntax)", { line: p.line, col: p.col }, "Map keys must be unique");
+  });
   ctx.throwIfAny();
 
   // Phase 2: shape.
@@ -141,6 +149,20 @@ export function parseConfig(text: string, file: string): GwConfig {
   // Phase 4: placement (throws its own ConfigError pointing at the connection).
   placeConnections(full);
   return full;
+}
+
+/** Report each scalar key equal to an earlier key of its mapping (yaml's DUPLICATE_KEY), in linear time. */
+function duplicateKeys(doc: Document, report: (offset: number) => void): void {
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const p of map.items) {
+        if (!isScalar(p.key)) continue;
+        if (seen.has(p.key.value)) report(p.key.range?.[0] ?? 0);
+        else seen.add(p.key.value);
+      }
+    },
+  });
 }
 
 function syntaxMessage(m: string): string {
@@ -288,6 +310,11 @@ class MapView {
     private readonly keys: readonly string[],
   ) {
     this.pos = ctx.pos(node);
+    // Keys written in this mapping, once: a suggestion is never a key already present. (Scanning
+    // the items for each unknown key made a mapping of n unknown keys cost O(n^2).)
+    const written = new Set<unknown>();
+    for (const p of node.items) if (isScalar(p.key)) written.add(p.key.value);
+    const candidates = keys.filter((x) => !written.has(x));
     for (const pair of node.items as Pair<Node, Node | null>[]) {
       const k = pair.key as Node | null;
       const kn = k === null ? null : ctx.deref(k);
@@ -297,7 +324,7 @@ class MapView {
         continue;
       }
       if (!keys.includes(keyText)) {
-        const hint = closest(keyText, keys.filter((x) => !this.hasRaw(node, x)));
+        const hint = closest(keyText, candidates);
         if (hint !== undefined) this.suggested.add(hint);
         ctx.error(
           join(path, keyText),
@@ -310,10 +337,6 @@ class MapView {
       }
       this.pairs.set(keyText, pair);
     }
-  }
-
-  private hasRaw(node: YAMLMap, key: string): boolean {
-    return node.items.some((p) => isScalar(p.key) && p.key.value === key);
   }
 
   has(key: string): boolean {

@@ -166,7 +166,7 @@ function apply(plane: Plane, c: Change, t: number): void {
   else if (c.k === 'dead') plane.ctx.gwAlive[c.gw - 1] = 0;
   else if (c.k === 'alive') plane.ctx.gwAlive[c.gw - 1] = 1;
   else if (c.k === 'tunnel') ctl.setTunnel(`t${c.site}-hq`, c.tunnel, c.up, t);
-  else ctl.setWeight(`t${c.site}-hq`, c.tunnel, c.w, t);
+  else if (c.k === 'weight') ctl.setWeight(`t${c.site}-hq`, c.tunnel, c.w, t);
 }
 
 // ------------------------------------------------------------------ the model

@@ -2,6 +2,7 @@
  * Bugs the robustness tests found, each with the input that found it (issue 6: "each bug
  * found becomes a regression test with the input that found it").
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +14,8 @@ import { DROP_NO_ROUTE } from '../../src/stats/drop-reasons.js';
 import { ip4FromString } from '../../src/wire/view.js';
 import { emitFrame, type Ip } from './gen.js';
 import { FuzzStats, runChecked } from './harness.js';
-import { demoConfig, demoPlanes, KEY } from './planes.js';
+import { ensureCli } from './cli.js';
+import { demoConfig, demoPlanes, KEY, repoRoot } from './planes.js';
 import { writeDemoTraffic } from './traffic.js';
 
 const ip = ip4FromString;
@@ -82,5 +84,35 @@ describe('bug 2: failures detected in the same probe round were all blamed on th
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('bug 3: a mapping with many keys took quadratic time to validate', () => {
+  // Found by config.test.ts "other hostile texts": a config of 50,000 unknown top-level keys
+  // (`k0: 1` ... `k49999: 1`, 400 KB) kept `gwplane replay --config` busy for minutes: for
+  // each unknown key the loader rescanned the whole mapping for its "did you mean" candidates,
+  // and yaml's duplicate-key check compared each key with every earlier one (O(n^2) each).
+  // Now: candidates once per mapping, duplicates found with a Set (same message and position).
+  it('50,000 unknown keys and 20,000 duplicate keys give their ConfigError in a child that may take 60 s', () => {
+    const script = `
+      import { parseConfig } from ${JSON.stringify(new URL('dist/src/control/config-load.js', `file://${repoRoot}/`).href)};
+      const out = [];
+      for (const text of [
+        Array.from({ length: 50000 }, (_, i) => 'k' + i + ': 1').join('\\n'),
+        Array.from({ length: 20000 }, () => 'slb: 1').join('\\n'),
+      ]) {
+        try { parseConfig(text, 'many.yaml'); out.push('parsed'); } catch (e) { out.push([e.message, e.errors.length]); }
+      }
+      process.stdout.write(JSON.stringify(out));
+    `;
+    ensureCli();
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.signal, 'killed by the 60 s timeout: quadratic again').toBeNull();
+    expect(r.status, r.stderr).toBe(0);
+    const [unknown, dup] = JSON.parse(r.stdout) as Array<[string, number]>;
+    expect(unknown![0]).toBe("many.yaml:1:1: k0: unknown key 'k0' (expected one of: slb, delivery, pools, gateways, tenants, sites, health, flow_table, hash, maglev, scenario)");
+    expect(unknown![1]).toBe(50_003); // every unknown key, and the three missing required ones
+    expect(dup![0]).toBe('many.yaml:2:1: (syntax): Map keys must be unique');
+    expect(dup![1]).toBe(19_999);
   });
 });

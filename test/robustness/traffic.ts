@@ -140,10 +140,15 @@ export function writeDemoTraffic(path: string, o: { seconds: number; pps: number
   return n;
 }
 
+/** Flood source ports: 20000 + 14 bits, clear of 500, 4500 and 4789 (which make UDP IKE, NAT-T, VXLAN). */
+export const FLOOD_SPORT0 = 20000;
+/** Flood packets are 10 us apart in capture time (100k new flows per second). */
+export const FLOOD_GAP_NS = 10_000;
+
 /**
  * A flood of new flows: every packet a new NVGRE flow (TCP SYN or UDP, alternately) to one of
  * the demo's sites, and every `elephantEvery` packets one of `elephants` long-lived flows.
- * `emit(frame, tNs)` receives each packet in order; 1 us apart in capture time.
+ * `emit(frame, tNs)` receives each packet in order, FLOOD_GAP_NS apart in capture time.
  */
 export function floodTraffic(flows: number, elephants: number, elephantEvery: number, emit: (frame: Buffer, tNs: number) => void): { packets: number; elephantFlows: Array<{ vsid: number; isrc: number; idst: number; sport: number; dport: number }> } {
   const el = Array.from({ length: elephants }, (_, k) => ({ vsid: DEMO_SITES[k % 2]!.vsid, isrc: ip('10.127.134.7'), idst: (DEMO_SITES[k % 2]!.net | (k + 1)) | 0, sport: 50000 + k, dport: 443 }));
@@ -157,7 +162,7 @@ export function floodTraffic(flows: number, elephants: number, elephantEvery: nu
     if (elephants > 0 && k % elephantEvery === 0) {
       const e = el[(k / elephantEvery) % elephants]!;
       emit(nvgreFrame(e.vsid, e.isrc, e.idst, e.sport, e.dport, true), t);
-      t += 1000;
+      t += FLOOD_GAP_NS;
       packets++;
     }
     const f = k % 2 === 0 ? tcp : udp;
@@ -165,9 +170,9 @@ export function floodTraffic(flows: number, elephants: number, elephantEvery: nu
     // new 5-tuple: source 10.x.y.z from k, destination in the site's /16, ports from k
     const isrc = (0x0a000000 | (k >>> 8)) | 0;
     const idst = (site.net | ((k * 2654435761) & 0xffff)) | 0;
-    patchInner(f, inner, isrc, idst, 1024 + (k & 0x3fff), 1 + ((k >>> 14) & 0x7fff), k % 2 === 0);
+    patchInner(f, inner, isrc, idst, FLOOD_SPORT0 + (k & 0x3fff), 1 + ((k >>> 14) & 0x7fff), k % 2 === 0);
     emit(f, t);
-    t += 1000;
+    t += FLOOD_GAP_NS;
     packets++;
   }
   return { packets, elephantFlows: el };
