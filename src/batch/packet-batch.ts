@@ -9,6 +9,13 @@
  *
  * The batch is allocated once and reused: `reset()` only sets `count = 0`. Columns are
  * only meaningful for `i < count`. Offsets are absolute arena offsets, -1 when absent.
+ *
+ * Column contract of the dissector: `l3 l4 il3 encap flags vlanCount src dst proto ports drop`
+ * are written for every packet; the others only when their layer was found, and hold stale
+ * values otherwise: `ipEnd` when l3 >= 0; `tun depth` when encap != ENCAP_NONE; `spi espSeq`
+ * when encap is ESP or NAT-T ESP; `vni` when encap is VXLAN; `tpid0 vlan0` when vlanCount >= 1,
+ * `vlan1` when vlanCount >= 2; `il4 isrc idst iproto iports` when il3 >= 0 (il4 may be -1);
+ * `greKey` when F_GRE_KEY, `greProto` when F_GRE. `hash next target` belong to the data path.
  * Addresses and keys are stored as int32 (read `>>> 0` only when printing).
  */
 
@@ -55,6 +62,7 @@ export const F_GRE_CSUM = 1 << 9;
 export const F_GRE_SEQ = 1 << 10;
 export const F_INNER_VLAN = 1 << 11; // the innermost Ethernet frame was tagged
 export const F_INNER_FRAG = 1 << 12; // innermost IPv4 is a fragment
+export const F_GRE = 1 << 13; // a GRE header was found (greProto valid)
 
 export class PacketBatch {
   readonly capacity: number;

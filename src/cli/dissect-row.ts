@@ -13,6 +13,7 @@ import {
   ENCAP_NATT_IKE,
   ENCAP_NATT_KEEPALIVE,
   ENCAP_ESP,
+  ENCAP_VXLAN,
   F_GRE_KEY,
   F_GRE_SEQ,
   F_LATER_FRAG,
@@ -169,7 +170,7 @@ export function dissectRow(b: PacketBatch, i: number, frameNumber: number): stri
     set('isakmp.version', hex(v.getUint8(tun + 17), 2));
     set('isakmp.exchangetype', v.getUint8(tun + 18));
   }
-  if (b.vni[i] !== 0 || (encap === 8 && tun >= 0)) set('vxlan.vni', b.vni[i]!);
+  if (encap === ENCAP_VXLAN && tun >= 0) set('vxlan.vni', b.vni[i]!);
 
   // ---- innermost IPv4 and its transport ----
   const il3 = b.il3[i]!;

@@ -29,6 +29,7 @@ import {
   ENCAP_NVGRE,
   ENCAP_VXLAN,
   F_FRAG,
+  F_GRE,
   F_GRE_CSUM,
   F_GRE_KEY,
   F_GRE_SEQ,
@@ -467,35 +468,43 @@ export function dissectBatch(b: PacketBatch, opts: DissectOptions = DEFAULT_DISS
     }
 
     if (vlanCount > 0) flags |= vlanCount > 1 ? F_VLAN | F_QINQ : F_VLAN;
+    // Always-valid columns, then the ones valid only when their layer was found (see the
+    // column contract in packet-batch.ts): fewer stores per packet (each costs ~0.6 ns).
     b.l3[i] = l3;
     b.l4[i] = l4;
-    b.tun[i] = tun;
     b.il3[i] = il3;
-    b.il4[i] = il4;
-    b.ipEnd[i] = ipEnd;
     b.encap[i] = encap;
-    b.depth[i] = depth;
-    b.flags[i] = flags;
+    b.flags[i] = greSeen ? flags | F_GRE : flags;
     b.vlanCount[i] = vlanCount;
-    b.tpid0[i] = tpid0;
-    b.vlan0[i] = vlan0;
-    b.vlan1[i] = vlan1;
     b.src[i] = src;
     b.dst[i] = dst;
     b.proto[i] = proto;
     b.ports[i] = ports;
-    b.isrc[i] = isrc;
-    b.idst[i] = idst;
-    b.iproto[i] = iproto;
-    b.iports[i] = iports;
-    b.greKey[i] = greKey;
-    b.greProto[i] = greProto;
-    b.spi[i] = spi;
-    b.espSeq[i] = espSeq;
-    b.vni[i] = vni;
     b.drop[i] = drop;
-    b.next[i] = 0;
-    b.target[i] = -1;
-    b.hash[i] = 0;
+    if (l3 >= 0) b.ipEnd[i] = ipEnd;
+    if (encap !== ENCAP_NONE) {
+      b.tun[i] = tun;
+      b.depth[i] = depth;
+      if (encap === ENCAP_ESP || encap === ENCAP_NATT_ESP) {
+        b.spi[i] = spi;
+        b.espSeq[i] = espSeq;
+      } else if (encap === ENCAP_VXLAN) b.vni[i] = vni;
+    }
+    if (vlanCount > 0) {
+      b.tpid0[i] = tpid0;
+      b.vlan0[i] = vlan0;
+      b.vlan1[i] = vlan1;
+    }
+    if (il3 >= 0) {
+      b.il4[i] = il4;
+      b.isrc[i] = isrc;
+      b.idst[i] = idst;
+      b.iproto[i] = iproto;
+      b.iports[i] = iports;
+    }
+    if (greSeen) {
+      b.greKey[i] = greKey;
+      b.greProto[i] = greProto;
+    }
   }
 }
