@@ -18,7 +18,7 @@
 import { IntMap } from '../lb/int-map.js';
 import { makeHashKey, toeplitzPrepare } from '../lb/hash.js';
 import { maglevBuild, maglevOffsetSkip, type MaglevBackend } from '../lb/maglev.js';
-import { DELIVERY_IPIP, DELIVERY_MAC, HASH_KEYED, HASH_TOEPLITZ, type DataplaneTables } from '../nodes/dataplane-tables.js';
+import { ADDR_GRE_VIP, ADDR_GW_DIP, ADDR_SLB_VIP, DELIVERY_IPIP, DELIVERY_MAC, HASH_KEYED, HASH_TOEPLITZ, type DataplaneTables } from '../nodes/dataplane-tables.js';
 import { macParse } from '../wire/ethernet.js';
 import { ip4FromString } from '../wire/view.js';
 import { parsePrefix4 } from './config-addr.js';
@@ -308,6 +308,11 @@ export class Controller {
       natReverse: new IntMap(natRev),
       slbVips: new IntMap(cfg.slb.vips.map((x) => [ip4FromString(x), 0, 1] as [number, number, number])),
       slbVipAddr: Int32Array.from(cfg.slb.vips.map((x) => ip4FromString(x))),
+      addrClass: new IntMap([
+        ...cfg.gateways.map((g) => [ip4FromString(g.dip), 0, ADDR_GW_DIP] as [number, number, number]),
+        ...[...this.greVipOwner.keys()].map((vip) => [ip4FromString(vip), 0, ADDR_GRE_VIP] as [number, number, number]),
+        ...cfg.slb.vips.map((x) => [ip4FromString(x), 0, ADDR_SLB_VIP] as [number, number, number]),
+      ]),
       greVip: new IntMap(greVip),
       l3: new IntMap(l3),
       vlanTenant: new IntMap(vlanTenant),

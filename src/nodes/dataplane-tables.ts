@@ -10,6 +10,11 @@ import type { IntMap } from '../lb/int-map.js';
 export const DELIVERY_MAC = 0;
 export const DELIVERY_IPIP = 1;
 
+/** Kinds of our own addresses (`addrClass` values). */
+export const ADDR_SLB_VIP = 1;
+export const ADDR_GRE_VIP = 2;
+export const ADDR_GW_DIP = 3;
+
 /** Hash kinds (`hashKind`). */
 export const HASH_KEYED = 0;
 export const HASH_TOEPLITZ = 1;
@@ -36,6 +41,8 @@ export interface DataplaneTables {
   readonly slbVipAddr: Int32Array;
   /** (SLB VIP, 0) -> 1. */
   readonly slbVips: IntMap;
+  /** (address, 0) -> ADDR_SLB_VIP, ADDR_GRE_VIP or ADDR_GW_DIP: one lookup classifies a packet. */
+  readonly addrClass: IntMap;
 
   // ---- GRE VIPs and L3 CA IPs ----
   /** (GRE VIP, 0) -> owning gateway index (-1 in the value: no live owner). */

@@ -68,7 +68,7 @@ import { csumAdd, csumReplace32 } from '../wire/checksum.js';
 import { ETHERTYPE_IP4 } from '../wire/ethernet.js';
 import { IPPROTO_ESP, IPPROTO_GRE, IPPROTO_IPIP, IPPROTO_TCP, IPPROTO_UDP } from '../wire/ipv4.js';
 import { PORT_IKE, PORT_NATT } from '../wire/udp.js';
-import { DELIVERY_IPIP, HASH_KEYED, type DataplaneTables } from './dataplane-tables.js';
+import { ADDR_GRE_VIP, ADDR_GW_DIP, ADDR_SLB_VIP, DELIVERY_IPIP, HASH_KEYED, type DataplaneTables } from './dataplane-tables.js';
 
 /** Verdicts (`batch.next`). */
 export const NEXT_DROP = 0;
@@ -235,93 +235,100 @@ export function forwardBatch(b: PacketBatch, from: number, to: number, ctx: Forw
             }
           }
         }
-      } else if (T.slbVips.get(dst, 0) >= 0) {
-        // ---- 2. SLB NAT by (VIP, source IP) ----
-        let ok = proto === IPPROTO_ESP;
-        if (proto === IPPROTO_UDP) {
-          const dp = b.ports[i]! & 0xffff;
-          ok = dp === PORT_IKE || dp === PORT_NATT || (b.flags[i]! & F_LATER_FRAG) !== 0;
-          if (b.encap[i] === ENCAP_NATT_KEEPALIVE) {
-            // RFC 3948: keepalives only refresh NAT state; the gateway may ignore them,
-            // but they must still reach it to keep the mapping: forward like NAT-T.
-            ok = true;
+      } else {
+        // One lookup classifies the destination (SLB VIP, GRE VIP); a reply is recognised by
+        // its source, a gateway DIP, before the reverse-NAT rule is looked up.
+        const dcls = T.addrClass.get(dst, 0);
+        let rv = -1;
+        if (dcls < 0 && (proto === IPPROTO_UDP || proto === IPPROTO_ESP) && T.addrClass.get(src, 0) === ADDR_GW_DIP) rv = T.natReverse.get(src, dst);
+        if (dcls === ADDR_SLB_VIP) {
+          // ---- 2. SLB NAT by (VIP, source IP) ----
+          let ok = proto === IPPROTO_ESP;
+          if (proto === IPPROTO_UDP) {
+            const dp = b.ports[i]! & 0xffff;
+            ok = dp === PORT_IKE || dp === PORT_NATT || (b.flags[i]! & F_LATER_FRAG) !== 0;
+            if (b.encap[i] === ENCAP_NATT_KEEPALIVE) {
+              // RFC 3948: keepalives only refresh NAT state; the gateway may ignore them,
+              // but they must still reach it to keep the mapping: forward like NAT-T.
+              ok = true;
+            }
           }
-        }
-        if (!ok) drop = proto === IPPROTO_UDP ? DROP_UDP_UNSUPPORTED_PORT : DROP_NOT_FOR_US;
-        else {
-          const g = T.nat.get(dst, src);
-          if (g < 0) drop = DROP_NO_NAT_RULE;
+          if (!ok) drop = proto === IPPROTO_UDP ? DROP_UDP_UNSUPPORTED_PORT : DROP_NOT_FOR_US;
+          else {
+            const g = T.nat.get(dst, src);
+            if (g < 0) drop = DROP_NO_NAT_RULE;
+            else if (T.gwUp[g] === 0) drop = DROP_POOL_DEGRADED;
+            else if (alive[g] === 0) {
+            drop = DROP_GATEWAY_FAILED;
+            target = g;
+          }
+            else {
+              const dip = T.gwDip[g]!;
+              v.setInt32(l3 + 16, dip);
+              v.setUint16(l3 + 10, csumReplace32(v.getUint16(l3 + 10), dst, dip));
+              const l4 = b.l4[i]!;
+              if (proto === IPPROTO_UDP && l4 >= 0 && (b.flags[i]! & F_LATER_FRAG) === 0) {
+                // RFC 768 / RFC 1624: a zero UDP checksum stays zero; a computed zero is 0xFFFF.
+                const c = v.getUint16(l4 + 6);
+                if (c !== 0) {
+                  const c1 = csumReplace32(c, dst, dip);
+                  v.setUint16(l4 + 6, c1 === 0 ? 0xffff : c1);
+                }
+              }
+              b.dst[i] = dip;
+              cnt.c[C_NAT_FORWARD]++;
+              next = NEXT_GATEWAY;
+              target = g;
+            }
+          }
+        } else if (rv >= 0) {
+          // ---- 3. reverse NAT: replies from the DIP leave from the VIP ----
+          const vip = T.slbVipAddr[rv]!;
+          v.setInt32(l3 + 12, vip);
+          v.setUint16(l3 + 10, csumReplace32(v.getUint16(l3 + 10), src, vip));
+          const l4 = b.l4[i]!;
+          if (proto === IPPROTO_UDP && l4 >= 0 && (b.flags[i]! & F_LATER_FRAG) === 0) {
+            const c = v.getUint16(l4 + 6);
+            if (c !== 0) {
+              const c1 = csumReplace32(c, src, vip);
+              v.setUint16(l4 + 6, c1 === 0 ? 0xffff : c1);
+            }
+          }
+          b.src[i] = vip;
+          cnt.c[C_NAT_REVERSE]++;
+          next = NEXT_REPLY;
+        } else if (dcls === ADDR_GRE_VIP && proto === IPPROTO_GRE && encap === ENCAP_GRE) {
+          // ---- 4. GRE to a gateway's GRE VIP ----
+          const g = T.greVip.get(dst, 0);
+          if (g < 0 || g >= T.gwCount) drop = DROP_NO_VIP_OWNER;
           else if (T.gwUp[g] === 0) drop = DROP_POOL_DEGRADED;
           else if (alive[g] === 0) {
-          drop = DROP_GATEWAY_FAILED;
-          target = g;
-        }
+            drop = DROP_GATEWAY_FAILED;
+            target = g;
+          }
           else {
-            const dip = T.gwDip[g]!;
-            v.setInt32(l3 + 16, dip);
-            v.setUint16(l3 + 10, csumReplace32(v.getUint16(l3 + 10), dst, dip));
-            const l4 = b.l4[i]!;
-            if (proto === IPPROTO_UDP && l4 >= 0 && (b.flags[i]! & F_LATER_FRAG) === 0) {
-              // RFC 768 / RFC 1624: a zero UDP checksum stays zero; a computed zero is 0xFFFF.
-              const c = v.getUint16(l4 + 6);
-              if (c !== 0) {
-                const c1 = csumReplace32(c, dst, dip);
-                v.setUint16(l4 + 6, c1 === 0 ? 0xffff : c1);
-              }
-            }
-            b.dst[i] = dip;
-            cnt.c[C_NAT_FORWARD]++;
+            cnt.c[C_GRE_VIP]++;
             next = NEXT_GATEWAY;
             target = g;
           }
-        }
-      } else if ((proto === IPPROTO_UDP || proto === IPPROTO_ESP) && T.natReverse.get(src, dst) >= 0) {
-        // ---- 3. reverse NAT: replies from the DIP leave from the VIP ----
-        const vip = T.slbVipAddr[T.natReverse.get(src, dst)]!;
-        v.setInt32(l3 + 12, vip);
-        v.setUint16(l3 + 10, csumReplace32(v.getUint16(l3 + 10), src, vip));
-        const l4 = b.l4[i]!;
-        if (proto === IPPROTO_UDP && l4 >= 0 && (b.flags[i]! & F_LATER_FRAG) === 0) {
-          const c = v.getUint16(l4 + 6);
-          if (c !== 0) {
-            const c1 = csumReplace32(c, src, vip);
-            v.setUint16(l4 + 6, c1 === 0 ? 0xffff : c1);
+        } else if (b.vlanCount[i]! > 0 && T.vlanTenant.get(b.vlan0[i]!, 0) >= 0) {
+          // ---- 5. L3: (VLAN, CA IP) -> owner; the lookup always includes the VLAN ----
+          const g = T.l3.get(b.vlan0[i]!, dst);
+          if (g < 0 || g >= T.gwCount) drop = DROP_NO_CA_OWNER;
+          else if (T.gwUp[g] === 0) drop = DROP_POOL_DEGRADED;
+          else if (alive[g] === 0) {
+            drop = DROP_GATEWAY_FAILED;
+            target = g;
           }
-        }
-        b.src[i] = vip;
-        cnt.c[C_NAT_REVERSE]++;
-        next = NEXT_REPLY;
-      } else if (proto === IPPROTO_GRE && encap === ENCAP_GRE && T.greVip.get(dst, 0) !== -1) {
-        // ---- 4. GRE to a gateway's GRE VIP ----
-        const g = T.greVip.get(dst, 0);
-        if (g < 0 || g >= T.gwCount) drop = DROP_NO_VIP_OWNER;
-        else if (T.gwUp[g] === 0) drop = DROP_POOL_DEGRADED;
-        else if (alive[g] === 0) {
-          drop = DROP_GATEWAY_FAILED;
-          target = g;
-        }
-        else {
-          cnt.c[C_GRE_VIP]++;
-          next = NEXT_GATEWAY;
-          target = g;
-        }
-      } else if (b.vlanCount[i]! > 0 && T.vlanTenant.get(b.vlan0[i]!, 0) >= 0) {
-        // ---- 5. L3: (VLAN, CA IP) -> owner; the lookup always includes the VLAN ----
-        const g = T.l3.get(b.vlan0[i]!, dst);
-        if (g < 0 || g >= T.gwCount) drop = DROP_NO_CA_OWNER;
-        else if (T.gwUp[g] === 0) drop = DROP_POOL_DEGRADED;
-        else if (alive[g] === 0) {
-          drop = DROP_GATEWAY_FAILED;
-          target = g;
-        }
-        else {
-          cnt.c[C_L3]++;
-          next = NEXT_GATEWAY;
-          target = g;
-        }
-      } else if ((b.flags[i]! & F_LATER_FRAG) !== 0 && proto !== IPPROTO_ESP) {
-        drop = DROP_IP4_FRAGMENT;
-      } else drop = DROP_NOT_FOR_US;
+          else {
+            cnt.c[C_L3]++;
+            next = NEXT_GATEWAY;
+            target = g;
+          }
+        } else if ((b.flags[i]! & F_LATER_FRAG) !== 0 && proto !== IPPROTO_ESP) {
+          drop = DROP_IP4_FRAGMENT;
+        } else drop = DROP_NOT_FOR_US;
+      }
 
       if (next === NEXT_GATEWAY) {
         // Deliver to gateway `target`: MAC rewrite, or IP-in-IP to its DIP.
