@@ -86,6 +86,9 @@ interface EventTrack {
   detected: boolean;
 }
 
+/** Buckets of the per-tunnel / per-gateway time series kept at most (2^18: 7.3 hours at 100 ms). */
+export const MAX_SERIES_BUCKETS = 1 << 18;
+
 /** Run a replay to the end, synchronously. */
 export function runReplay(o: ReplayOptions): ReplayResult {
   const steps = replaySteps(o);
@@ -125,9 +128,29 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
   const gwAlive = new Uint8Array(ng).fill(1);
   const ctx: ForwardContext = { tables: ctl.tables, flows: new FlowTable(cfg.flow_table.capacity), counters, gwAlive, nowMs: 0 };
   const keys = new FlowKeyColumns(256);
-  const observer = new FlowTable(1 << 20);
+  // The stickiness observer: a second flow table that remembers each flow's tunnel, so that
+  // moves are scored independently of the data plane. Without scenario events the tables
+  // never change (every gateway stays healthy, Maglev is fixed), so no flow can move and the
+  // observer is not kept (its lookups cost about as much as the data path's own).
+  const observe = cfg.scenario.length > 0;
+  const observer = new FlowTable(observe ? cfg.flow_table.capacity : 8);
   const health = new HealthSim(ng, cfg.health.interval_ms, cfg.health.fall, cfg.health.rise);
   const seriesMs = o.seriesMs ?? 100;
+  let seriesCut = -1;
+  /**
+   * The series bucket of capture time tk. Timestamps come from the file: one before the first
+   * packet's (out of order) counts in bucket 0, and one past MAX_SERIES_BUCKETS is left out of
+   * the series (-1), so a timestamp that jumps by years costs no memory.
+   */
+  const bucketOf = (tk: number): number => {
+    const bk = Math.floor(tk / seriesMs);
+    if (bk < 0) return 0;
+    if (bk >= MAX_SERIES_BUCKETS) {
+      if (seriesCut < 0) seriesCut = tk;
+      return -1;
+    }
+    return bk;
+  };
   const buckets: number[][] = [];
   const gwBuckets: number[][] = [];
 
@@ -237,6 +260,80 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
     tr.row.detection_ms = Math.round(atMs - tr.row.at_s * 1000);
   }
 
+  /** Write packet k of the batch: pcap gets what was forwarded, pcapng everything with its verdict. */
+  const writeOut = (k: number, nx: number): void => {
+    if (writer === null) return;
+    if (o.format === 'pcapng') writer.writePacket(batch.arena, batch.base[k]!, batch.len[k]!, batch.wireLen[k]!, batch.tsSec[k]!, batch.tsNsec[k]!, verdictComment(batch, k, ctl));
+    else if (nx !== NEXT_DROP) writer.writePacket(batch.arena, batch.base[k]!, batch.len[k]!, batch.wireLen[k]!, batch.tsSec[k]!, batch.tsNsec[k]!);
+  };
+  /**
+   * Forward the first m packets of the dissected batch, splitting it at control points, and
+   * score and write them. A plain function, not part of the generator: V8 optimises a hot
+   * loop inside a generator poorly.
+   */
+  const processBatch = (m: number): void => {
+    let i = 0;
+    while (i < m) {
+      const ti = (batch.tsSec[i]! - t0s) * 1000 + (batch.tsNsec[i]! - t0n) / 1e6;
+      applyControl(ti);
+      // packets up to the next control point share these tables (the whole rest of the
+      // batch when its last packet comes before that point)
+      const nextCtl = Math.min(nextEvent < events.length ? events[nextEvent]!.at * 1000 : Infinity, health.nextMs);
+      let j = i + 1;
+      if ((batch.tsSec[m - 1]! - t0s) * 1000 + (batch.tsNsec[m - 1]! - t0n) / 1e6 < nextCtl) j = m;
+      else while (j < m && (batch.tsSec[j]! - t0s) * 1000 + (batch.tsNsec[j]! - t0n) / 1e6 < nextCtl) j++;
+      ctx.nowMs = Math.floor(ti) | 0;
+      forwardBatch(batch, i, j, ctx, keys);
+      for (let k = i; k < j; k++) {
+        const tk = (batch.tsSec[k]! - t0s) * 1000 + (batch.tsNsec[k]! - t0n) / 1e6;
+        lastMs = tk;
+        const nx = batch.next[k]!;
+        if (nx === NEXT_GATEWAY || nx === NEXT_TUNNEL) {
+          const bk = bucketOf(tk);
+          if (bk >= 0) {
+            while (gwBuckets.length <= bk) gwBuckets.push(new Array<number>(ng).fill(0));
+            gwBuckets[bk]![nx === NEXT_GATEWAY ? batch.target[k]! : ctx.tables.tunGw[batch.target[k]!]!]++;
+          }
+        }
+        if (nx === NEXT_TUNNEL) {
+          const t = batch.target[k]!;
+          const bk = bucketOf(tk);
+          if (bk >= 0) {
+            while (buckets.length <= bk) buckets.push(new Array<number>(nt).fill(0));
+            buckets[bk]![t]++;
+          }
+          const h = batch.hash[k]!;
+          const a = batch.isrc[k]!;
+          const bb = batch.idst[k]!;
+          const prev = observe ? observer.lookup(h, a, bb, keys.c[k]!, keys.d[k]!, ctx.nowMs) : t;
+          if (prev >= 0 && prev !== t) {
+            const owner = tracks.find((x) => x.downTunnels.has(prev) && x.row.at_s * 1000 <= tk);
+            if (ctx.tables.tunUp[prev] === 1 || !owner) {
+              violations++;
+              if (latest.track) latest.track.row.stickiness_violations++;
+            }
+            if (owner) owner.row.flows_moved++;
+            else if (latest.track) latest.track.row.flows_moved++;
+          }
+          if (prev !== t) observer.insert(h, a, bb, keys.c[k]!, keys.d[k]!, t, ctx.nowMs, 3_600_000);
+        } else if (nx === NEXT_DROP && batch.drop[k] === DROP_GATEWAY_FAILED) {
+          const g = batch.target[k]!;
+          const tr = [...tracks].reverse().find((x) => x.gateway === g && x.row.event === 'gateway_down' && x.row.at_s * 1000 <= tk);
+          if (tr) {
+            tr.row.packets_lost++;
+            tr.lastLostMs = tk;
+          }
+        }
+        if (writer) {
+          if (o.format === 'pcapng') writer.writePacket(batch.arena, batch.base[k]!, batch.len[k]!, batch.wireLen[k]!, batch.tsSec[k]!, batch.tsNsec[k]!, verdictComment(batch, k, ctl));
+          else if (nx !== NEXT_DROP) writer.writePacket(batch.arena, batch.base[k]!, batch.len[k]!, batch.wireLen[k]!, batch.tsSec[k]!, batch.tsNsec[k]!);
+        }
+        bytes += batch.wireLen[k]!;
+      }
+      i = j;
+    }
+  };
+
   try {
     while (packets < limit) {
       if (o.stop?.requested) {
@@ -251,60 +348,7 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
         t0s = batch.tsSec[0]!;
         t0n = batch.tsNsec[0]!;
       }
-      let i = 0;
-      while (i < m) {
-        const ti = (batch.tsSec[i]! - t0s) * 1000 + (batch.tsNsec[i]! - t0n) / 1e6;
-        applyControl(ti);
-        // packets up to the next control point share these tables
-        const nextCtl = Math.min(nextEvent < events.length ? events[nextEvent]!.at * 1000 : Infinity, health.nextMs);
-        let j = i + 1;
-        while (j < m && (batch.tsSec[j]! - t0s) * 1000 + (batch.tsNsec[j]! - t0n) / 1e6 < nextCtl) j++;
-        ctx.nowMs = Math.floor(ti) | 0;
-        forwardBatch(batch, i, j, ctx, keys);
-        for (let k = i; k < j; k++) {
-          const tk = (batch.tsSec[k]! - t0s) * 1000 + (batch.tsNsec[k]! - t0n) / 1e6;
-          lastMs = tk;
-          const nx = batch.next[k]!;
-          if (nx === NEXT_GATEWAY || nx === NEXT_TUNNEL) {
-            const bk = Math.floor(tk / seriesMs);
-            while (gwBuckets.length <= bk) gwBuckets.push(new Array<number>(ng).fill(0));
-            gwBuckets[bk]![nx === NEXT_GATEWAY ? batch.target[k]! : ctx.tables.tunGw[batch.target[k]!]!]++;
-          }
-          if (nx === NEXT_TUNNEL) {
-            const t = batch.target[k]!;
-            const bk = Math.floor(tk / seriesMs);
-            while (buckets.length <= bk) buckets.push(new Array<number>(nt).fill(0));
-            buckets[bk]![t]++;
-            const h = batch.hash[k]!;
-            const a = batch.isrc[k]!;
-            const bb = batch.idst[k]!;
-            const prev = observer.lookup(h, a, bb, keys.c[k]!, keys.d[k]!, ctx.nowMs);
-            if (prev >= 0 && prev !== t) {
-              const owner = tracks.find((x) => x.downTunnels.has(prev) && x.row.at_s * 1000 <= tk);
-              if (ctx.tables.tunUp[prev] === 1 || !owner) {
-                violations++;
-                if (latest.track) latest.track.row.stickiness_violations++;
-              }
-              if (owner) owner.row.flows_moved++;
-              else if (latest.track) latest.track.row.flows_moved++;
-            }
-            if (prev !== t) observer.insert(h, a, bb, keys.c[k]!, keys.d[k]!, t, ctx.nowMs, 3_600_000);
-          } else if (nx === NEXT_DROP && batch.drop[k] === DROP_GATEWAY_FAILED) {
-            const g = batch.target[k]!;
-            const tr = [...tracks].reverse().find((x) => x.gateway === g && x.row.event === 'gateway_down' && x.row.at_s * 1000 <= tk);
-            if (tr) {
-              tr.row.packets_lost++;
-              tr.lastLostMs = tk;
-            }
-          }
-          if (writer) {
-            if (o.format === 'pcapng') writer.writePacket(batch.arena, batch.base[k]!, batch.len[k]!, batch.wireLen[k]!, batch.tsSec[k]!, batch.tsNsec[k]!, verdictComment(batch, k, ctl));
-            else if (nx !== NEXT_DROP) writer.writePacket(batch.arena, batch.base[k]!, batch.len[k]!, batch.wireLen[k]!, batch.tsSec[k]!, batch.tsNsec[k]!);
-          }
-          bytes += batch.wireLen[k]!;
-        }
-        i = j;
-      }
+      processBatch(m);
       packets += m;
       o.onBatch?.(reader, counters);
       yield;
@@ -339,7 +383,7 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
     scorecard: tracks.map((t) => t.row),
     stickinessViolations: violations,
     series: { bucketMs: seriesMs, tunnels: ctl.tunnelNames, buckets, gateways: cfg.gateways.map((g) => g.name), gateway_buckets: gwBuckets },
-    warnings: reader.warnings,
+    warnings: seriesCut < 0 ? reader.warnings : [...reader.warnings, `time series cut after ${MAX_SERIES_BUCKETS} buckets of ${seriesMs} ms: a packet at ${(seriesCut / 1000).toFixed(3)} s of capture time and later ones are counted but not charted`],
     truncatedRecords: reader.truncatedRecords,
     interrupted,
     output: writer && !interrupted ? o.write! : null,
