@@ -9,10 +9,11 @@
  * line) and are compared first. Everything else of a slot (4 key words, value, last-used
  * time, idle timeout) sits together in `entries`, 8 int32 per slot (32 bytes, half a cache
  * line), so a hit touches two cache lines, not one per field. bench/lb/flow-table.bench.ts
- * keeps the one-array-per-field layout beside it: with the table far larger than the cache
- * (1M slots) this layout measured ~10% faster per hit, with 256k slots ~30% slower (the
- * CPU overlaps the per-field misses); the data path hides the misses instead by probing a
- * whole batch first (gateway-forward.ts, nvgreHashPass).
+ * keeps the one-array-per-field layout beside it, and it is not settled: the CPU overlaps the
+ * per-field misses, and the microbenchmark of a hit over 256k slots favours the old layout
+ * (see bench/RESULTS.md), while a 1M-slot table favoured this one by ~10% in a standalone
+ * test. The data path hides the misses either way by probing a whole batch first
+ * (gateway-forward.ts, nvgreHashPass).
  *
  * Key: 4 int32 words (a, b, c, d), e.g. src, dst, ports or SPI, proto | tenant << 8,
  * plus the caller's precomputed hash of them (`flowHash`, keyed, so an attacker cannot
