@@ -363,7 +363,6 @@ async function main(): Promise<void> {
         while (cap < cfg.flow_table.capacity) cap *= 2;
         const flowMiB = (cap * 8 * 4) / 1024 ** 2;
         const maglevMiB = (cfg.sites.length * cfg.maglev.size * 4) / 1024 ** 2;
-        const observerMiB = ((1 << 20) * 8 * 4) / 1024 ** 2;
         const tables = flowMiB + maglevMiB;
         figures.push({
           what: `peak RSS, streaming replay of ${(made.bytes / 1024 ** 3).toFixed(2)} GiB (${made.packets} packets)`,
@@ -373,7 +372,7 @@ async function main(): Promise<void> {
           command: `${shell('/usr/bin/time', args)} > /dev/null`,
           detail:
             `peak RSS of the same command with -c 1 (runtime, modules, config, tables, one batch): ${base.toFixed(1)} MiB; ` +
-            `replay also keeps its stickiness observer (a 2^20-slot flow table in replay.ts, ${observerMiB.toFixed(0)} MiB, resident where touched: every page once the flows spread over it), not counted as a configured table; ` +
+            `the trace config has no scenario, so replay keeps no stickiness observer (with one, a second flow table of the configured size); ` +
             `\`node -e 0\` alone is ~40 MiB here`,
         });
       } finally {
