@@ -59,10 +59,14 @@ export class HealthSim {
     return this.nextResultMs;
   }
 
-  /** Process every probe result up to and including `t`; returns the state changes. */
-  advance(t: number): HealthChange[] {
+  /**
+   * Process every probe result up to and including `t` and strictly before `before` (the
+   * replay's next scenario event, which must come first); returns the state changes.
+   */
+  advance(t: number, before = Infinity): HealthChange[] {
     const out: HealthChange[] = [];
-    while (this.nextResultMs <= t) {
+    while (this.nextResultMs <= t && this.nextResultMs < before) {
+      this.fastForward(Math.min(t, before));
       const at = this.nextResultMs;
       const sent = at - this.intervalMs;
       for (let g = 0; g < this.misses.length; g++) {
@@ -85,5 +89,28 @@ export class HealthSim {
       this.nextResultMs += this.intervalMs;
     }
     return out;
+  }
+
+  /**
+   * Skip probe rounds that cannot change anything. More than max(fall, rise) rounds after the
+   * last change of ground truth every gateway's state is settled and each round repeats the
+   * last, until the next change of truth: those rounds are skipped (the probe phase is kept).
+   * Timestamps come from the capture: one that jumps by years would otherwise cost one loop
+   * per interval (a hang), since the replay advances health to every packet's time.
+   */
+  private fastForward(t: number): void {
+    const sent = this.nextResultMs - this.intervalMs;
+    let last = -Infinity;
+    let next = Infinity;
+    for (const tr of this.truth) {
+      for (const [at] of tr) {
+        if (at <= sent) last = Math.max(last, at);
+        else next = Math.min(next, at);
+      }
+    }
+    if (sent - last < Math.max(this.fall, this.rise) * this.intervalMs) return;
+    // rounds sent before `next` (and with results up to t) all repeat this one; keep one spare
+    const k = Math.floor((Math.min(t, next) - this.nextResultMs) / this.intervalMs) - 1;
+    if (k > 0) this.nextResultMs += k * this.intervalMs;
   }
 }

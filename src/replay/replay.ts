@@ -221,7 +221,9 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
       } else {
         // Several gateways may be detected in one probe round: each change's tunnels are
         // attributed to its own event, so the "before" state is taken per change.
-        for (const c of health.advance(t)) {
+        // every probe result up to uptoMs that comes before the next event, in one call, so
+        // that rounds which change nothing are skipped (HealthSim.fastForward)
+        for (const c of health.advance(uptoMs, te)) {
           tunUpBefore.set(ctl.tables.tunUp);
           const name = ctl.gatewayName(c.gateway);
           const before = ctl.changes.length;
@@ -232,7 +234,7 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
           if (tr) {
             markDetected(tr, c.atMs);
             for (const ch of ctl.changes.slice(before)) if (ch.kind === 'takeover') tr.row.takeover_by = ch.standby ?? null;
-            attributeDown(tr, t);
+            attributeDown(tr, c.atMs);
           }
         }
       }

@@ -15,8 +15,8 @@ import { ip4FromString } from '../../src/wire/view.js';
 import { emitFrame, type Ip } from './gen.js';
 import { FuzzStats, runChecked } from './harness.js';
 import { ensureCli } from './cli.js';
-import { demoConfig, demoPlanes, KEY, repoRoot } from './planes.js';
-import { writeDemoTraffic } from './traffic.js';
+import { demoConfig, demoPlanes, demoText, KEY, repoRoot } from './planes.js';
+import { nvgreFrame, PcapOut, writeDemoTraffic } from './traffic.js';
 
 const ip = ip4FromString;
 
@@ -114,5 +114,66 @@ describe('bug 3: a mapping with many keys took quadratic time to validate', () =
     expect(unknown![1]).toBe(50_003); // every unknown key, and the three missing required ones
     expect(dup![0]).toBe('many.yaml:2:1: (syntax): Map keys must be unique');
     expect(dup![1]).toBe(19_999);
+  });
+});
+
+describe('bugs 4 and 5: capture timestamps are untrusted too', () => {
+  const flow = (): Buffer => nvgreFrame(5001, ip('10.127.134.20'), ip('172.16.0.9'), 40000, 443, true);
+
+  // Bug 4, found by the faults/flood work on generated captures and reproduced with two packets:
+  // a packet earlier than the first one (out-of-order timestamps, common in multi-queue
+  // captures) made the replay throw "TypeError: Cannot read properties of undefined" (its time
+  // series index went negative), so `gwplane replay` ended with an internal error.
+  it('bug 4: a timestamp earlier than the first packet\'s is counted, not a crash', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gwplane-reg4-'));
+    try {
+      const f = path.join(dir, 'backwards.pcap');
+      const out = PcapOut.toFile(f);
+      out.packet(flow(), 5e9);
+      out.packet(flow(), 4e9); // one second before the first
+      out.packet(flow(), 6e9);
+      out.close();
+      const r = runReplay({ read: f, config: demoConfig(), hashKey: KEY });
+      expect(r.counters.tx).toBe(3);
+      expect(r.series.buckets[0]!.reduce((a, b) => a + b, 0)).toBe(2); // the first and the early one
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // Bug 5, found by captures.test.ts 'through the replay' in the long run (npm run fuzz), which
+  // hung: a corruption had set a pcapng timestamp to 0xffffffff seconds. The replay advanced its
+  // health probes round by round to every packet's time (8.6e9 rounds of 500 ms for 136 years:
+  // a hang) and grew its time series to the packet's 100 ms bucket (4e10 arrays: out of memory).
+  // Now probe rounds that cannot change anything are skipped, and the series stops at
+  // MAX_SERIES_BUCKETS with a warning.
+  it('bug 5: a timestamp 2^32 - 1 seconds after the first: done in a child that may take 60 s, in bounded memory', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gwplane-reg5-'));
+    try {
+      const f = path.join(dir, 'jump.pcap');
+      const out = PcapOut.toFile(f);
+      out.packet(flow(), 0);
+      out.packet(flow(), 0xffffffff * 1e9);
+      out.close();
+      const cfg = path.join(dir, 'demo.yaml');
+      fs.writeFileSync(cfg, demoText);
+      ensureCli();
+      const r = spawnSync(process.execPath, ['-e', `
+        import(${JSON.stringify(new URL('dist/src/replay/replay.js', `file://${repoRoot}/`).href)}).then(async ({ runReplay }) => {
+          const { loadConfig } = await import(${JSON.stringify(new URL('dist/src/control/config-load.js', `file://${repoRoot}/`).href)});
+          const r = runReplay({ read: ${JSON.stringify(f)}, config: loadConfig(${JSON.stringify(cfg)}) });
+          process.stdout.write(JSON.stringify({ tx: r.counters.tx, buckets: r.series.buckets.length, warnings: r.warnings, maxRssKiB: process.resourceUsage().maxRSS }));
+        });
+      `], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.signal, 'killed by the 60 s timeout: a hang').toBeNull();
+      expect(r.status, r.stderr).toBe(0);
+      const got = JSON.parse(r.stdout) as { tx: number; buckets: number; warnings: string[]; maxRssKiB: number };
+      expect(got.tx).toBe(2);
+      expect(got.buckets).toBe(1);
+      expect(got.warnings.some((w) => /time series cut/.test(w))).toBe(true);
+      expect(got.maxRssKiB).toBeLessThan(512 * 1024);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

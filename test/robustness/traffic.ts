@@ -148,34 +148,62 @@ export const FLOOD_GAP_NS = 10_000;
 /**
  * A flood of new flows: every packet a new NVGRE flow (TCP SYN or UDP, alternately) to one of
  * the demo's sites, and every `elephantEvery` packets one of `elephants` long-lived flows.
- * `emit(frame, tNs)` receives each packet in order, FLOOD_GAP_NS apart in capture time.
+ * Resumable (`next` emits up to n more packets), so that a long flood can be streamed into a
+ * pipe with backpressure. Packets are FLOOD_GAP_NS apart in capture time.
  */
-export function floodTraffic(flows: number, elephants: number, elephantEvery: number, emit: (frame: Buffer, tNs: number) => void): { packets: number; elephantFlows: Array<{ vsid: number; isrc: number; idst: number; sport: number; dport: number }> } {
-  const el = Array.from({ length: elephants }, (_, k) => ({ vsid: DEMO_SITES[k % 2]!.vsid, isrc: ip('10.127.134.7'), idst: (DEMO_SITES[k % 2]!.net | (k + 1)) | 0, sport: 50000 + k, dport: 443 }));
-  let t = 0;
-  let packets = 0;
-  // One template frame per kind, patched per flow (the flood is long: no object per packet).
-  const tcp = nvgreFrame(5001, 0, 0, 0, 0, true, true);
-  const udp = nvgreFrame(5002, 0, 0, 0, 0, false);
-  const inner = 14 + 20 + 8 + 14; // outer Ethernet, IPv4, GRE with key, inner Ethernet
-  for (let k = 0; k < flows; k++) {
-    if (elephants > 0 && k % elephantEvery === 0) {
-      const e = el[(k / elephantEvery) % elephants]!;
-      emit(nvgreFrame(e.vsid, e.isrc, e.idst, e.sport, e.dport, true), t);
-      t += FLOOD_GAP_NS;
-      packets++;
-    }
-    const f = k % 2 === 0 ? tcp : udp;
-    const site = DEMO_SITES[k % 2]!;
-    // new 5-tuple: source 10.x.y.z from k, destination in the site's /16, ports from k
-    const isrc = (0x0a000000 | (k >>> 8)) | 0;
-    const idst = (site.net | ((k * 2654435761) & 0xffff)) | 0;
-    patchInner(f, inner, isrc, idst, FLOOD_SPORT0 + (k & 0x3fff), 1 + ((k >>> 14) & 0x7fff), k % 2 === 0);
-    emit(f, t);
-    t += FLOOD_GAP_NS;
-    packets++;
+export class FloodGen {
+  readonly elephantFlows: Array<{ vsid: number; isrc: number; idst: number; sport: number; dport: number }>;
+  /** new flows emitted so far */
+  k = 0;
+  packets = 0;
+  private t = 0;
+  private elephantAt = -1;
+  // one template frame per kind, patched per flow (the flood is long: no object per packet)
+  private readonly tcp = nvgreFrame(5001, 0, 0, 0, 0, true, true);
+  private readonly udp = nvgreFrame(5002, 0, 0, 0, 0, false);
+  private readonly elephantFrames: Buffer[];
+
+  constructor(readonly flows: number, readonly elephants: number, readonly elephantEvery: number) {
+    this.elephantFlows = Array.from({ length: elephants }, (_, k) => ({ vsid: DEMO_SITES[k % 2]!.vsid, isrc: ip('10.127.134.7'), idst: (DEMO_SITES[k % 2]!.net | (k + 1)) | 0, sport: 50000 + k, dport: 443 }));
+    this.elephantFrames = this.elephantFlows.map((e) => nvgreFrame(e.vsid, e.isrc, e.idst, e.sport, e.dport, true));
   }
-  return { packets, elephantFlows: el };
+
+  get done(): boolean {
+    return this.k >= this.flows;
+  }
+
+  /** Emit up to `n` more packets (new flows and the elephants among them). */
+  next(n: number, emit: (frame: Buffer, tNs: number) => void): void {
+    const inner = 14 + 20 + 8 + 14; // outer Ethernet, IPv4, GRE with key, inner Ethernet
+    for (let m = 0; m < n && this.k < this.flows; m++) {
+      const k = this.k;
+      if (this.elephants > 0 && k % this.elephantEvery === 0 && this.elephantAt !== k) {
+        // before new flow k, one packet of an elephant
+        this.elephantAt = k;
+        emit(this.elephantFrames[(k / this.elephantEvery) % this.elephants]!, this.t);
+        this.t += FLOOD_GAP_NS;
+        this.packets++;
+        continue;
+      }
+      const f = k % 2 === 0 ? this.tcp : this.udp;
+      const site = DEMO_SITES[k % 2]!;
+      // new 5-tuple: source 10.x.y.z from k, destination in the site's /16, ports from k
+      const isrc = (0x0a000000 | (k >>> 8)) | 0;
+      const idst = (site.net | ((k * 2654435761) & 0xffff)) | 0;
+      patchInner(f, inner, isrc, idst, FLOOD_SPORT0 + (k & 0x3fff), 1 + ((k >>> 14) & 0x7fff), k % 2 === 0);
+      emit(f, this.t);
+      this.t += FLOOD_GAP_NS;
+      this.packets++;
+      this.k++;
+    }
+  }
+}
+
+/** The whole flood at once (see FloodGen). */
+export function floodTraffic(flows: number, elephants: number, elephantEvery: number, emit: (frame: Buffer, tNs: number) => void): { packets: number; elephantFlows: FloodGen['elephantFlows'] } {
+  const g = new FloodGen(flows, elephants, elephantEvery);
+  while (!g.done) g.next(1 << 16, emit);
+  return { packets: g.packets, elephantFlows: g.elephantFlows };
 }
 
 /** Rewrite the inner addresses and ports of a template frame and fix its checksums. */
