@@ -19,6 +19,8 @@
  * Addresses and keys are stored as int32 (read `>>> 0` only when printing).
  */
 
+import { slabBuffer } from './slab.js';
+
 export const BATCH_SIZE = 256;
 /** Free bytes kept before every frame for in-place encapsulation. */
 export const HEADROOM = 64;
@@ -121,7 +123,7 @@ export class PacketBatch {
 
   constructor(capacity = BATCH_SIZE, arenaBytes = DEFAULT_ARENA_BYTES) {
     this.capacity = capacity;
-    this.arena = Buffer.alloc(arenaBytes);
+    this.arena = slabBuffer(arenaBytes);
     this.dv = new DataView(this.arena.buffer, this.arena.byteOffset, this.arena.byteLength);
     const n = capacity;
     this.base = new Int32Array(n);
@@ -202,7 +204,7 @@ export class PacketBatch {
   }
 
   private grow(bytes: number): void {
-    const a = Buffer.alloc(Math.max(bytes, this.arena.length * 2));
+    const a = slabBuffer(Math.max(bytes, this.arena.length * 2));
     this.arena.copy(a, 0, 0, this.used);
     this.arena = a;
     this.dv = new DataView(a.buffer, a.byteOffset, a.byteLength);

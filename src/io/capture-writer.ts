@@ -17,6 +17,7 @@
 import fs from 'node:fs';
 import nodePath from 'node:path';
 import { LINK_ETHERNET, MAX_FRAME } from '../batch/packet-batch.js';
+import { slabBuffer } from '../batch/slab.js';
 import { CaptureError } from './capture-error.js';
 import { copyBytes } from './copy-bytes.js';
 import { writeAll } from './fd-sync.js';
@@ -102,7 +103,7 @@ export class CaptureWriter {
     this.linkType = linkType;
     this.snaplen = snaplen;
     this.nanos = nanos;
-    this.out = Buffer.alloc(DEFAULT_OUT_BYTES);
+    this.out = slabBuffer(DEFAULT_OUT_BYTES);
     this.dv = new DataView(this.out.buffer, this.out.byteOffset, this.out.byteLength);
   }
 
@@ -294,7 +295,7 @@ export class CaptureWriter {
     if (this.pos + n <= this.out.length) return;
     this.flush();
     if (n > this.out.length) {
-      this.out = Buffer.alloc(n);
+      this.out = slabBuffer(n);
       this.dv = new DataView(this.out.buffer, this.out.byteOffset, this.out.byteLength);
     }
   }

@@ -10,6 +10,7 @@
  * check such a length against a sane maximum before asking for it (`ensure(n)`), so memory
  * stays bounded by max(chunk size, largest accepted record).
  */
+import { slabBuffer } from '../batch/slab.js';
 import { CaptureError } from './capture-error.js';
 import { readRetry } from './fd-sync.js';
 
@@ -31,7 +32,7 @@ export class ChunkSource {
     private readonly file: string,
     chunkBytes: number,
   ) {
-    this.buf = Buffer.allocUnsafe(chunkBytes);
+    this.buf = slabBuffer(chunkBytes);
     this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
@@ -70,7 +71,7 @@ export class ChunkSource {
     }
     if (n > this.buf.length) {
       // One record bigger than the chunk: grow once (n was checked by the caller).
-      const grown = Buffer.allocUnsafe(n);
+      const grown = slabBuffer(n);
       this.buf.copy(grown, 0, 0, this.end);
       this.buf = grown;
       this.dv = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);

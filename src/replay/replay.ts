@@ -122,6 +122,7 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
   const cfg = o.config;
   const started = process.hrtime.bigint();
   const ctl = new Controller(cfg, o.hashKey ? { hashKey: o.hashKey } : {});
+  const batch = new PacketBatch();
   const ng = cfg.gateways.length;
   const nt = ctl.tunnelNames.length;
   const counters = new DataplaneCounters(ng, nt);
@@ -151,8 +152,11 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
     }
     return bk;
   };
-  const buckets: number[][] = [];
-  const gwBuckets: number[][] = [];
+  // one Int32Array per bucket (converted to number[][] in the result)
+  const buckets: Int32Array[] = [];
+  const gwBuckets: Int32Array[] = [];
+  /** Capture time (ms from the first packet) of each packet of the batch, computed once. */
+  const tms = new Float64Array(batch.capacity);
 
   // Scenario: ground truth for health, administrative tunnel changes, weights.
   const events = [...cfg.scenario].sort((a, b) => a.at - b.at);
@@ -186,7 +190,6 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
 
   const reader = CaptureReader.open(o.read);
   const writer = o.write ? CaptureWriter.open(o.write, o.format ?? 'pcap', { linkType: 1, nanos: true }) : null;
-  const batch = new PacketBatch();
   const limit = o.count ?? Infinity;
   let t0s = -1;
   let t0n = 0;
@@ -262,62 +265,53 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
     tr.row.detection_ms = Math.round(atMs - tr.row.at_s * 1000);
   }
 
-  /** Write packet k of the batch: pcap gets what was forwarded, pcapng everything with its verdict. */
-  const writeOut = (k: number, nx: number): void => {
-    if (writer === null) return;
-    if (o.format === 'pcapng') writer.writePacket(batch.arena, batch.base[k]!, batch.len[k]!, batch.wireLen[k]!, batch.tsSec[k]!, batch.tsNsec[k]!, verdictComment(batch, k, ctl));
-    else if (nx !== NEXT_DROP) writer.writePacket(batch.arena, batch.base[k]!, batch.len[k]!, batch.wireLen[k]!, batch.tsSec[k]!, batch.tsNsec[k]!);
-  };
   /**
    * Forward the first m packets of the dissected batch, splitting it at control points, and
    * score and write them. A plain function, not part of the generator: V8 optimises a hot
    * loop inside a generator poorly.
    */
   const processBatch = (m: number): void => {
+    for (let k = 0; k < m; k++) tms[k] = (batch.tsSec[k]! - t0s) * 1000 + (batch.tsNsec[k]! - t0n) / 1e6;
     let i = 0;
     while (i < m) {
-      const ti = (batch.tsSec[i]! - t0s) * 1000 + (batch.tsNsec[i]! - t0n) / 1e6;
+      const ti = tms[i]!;
       applyControl(ti);
       // packets up to the next control point share these tables (the whole rest of the
       // batch when its last packet comes before that point)
       const nextCtl = Math.min(nextEvent < events.length ? events[nextEvent]!.at * 1000 : Infinity, health.nextMs);
       let j = i + 1;
-      if ((batch.tsSec[m - 1]! - t0s) * 1000 + (batch.tsNsec[m - 1]! - t0n) / 1e6 < nextCtl) j = m;
-      else while (j < m && (batch.tsSec[j]! - t0s) * 1000 + (batch.tsNsec[j]! - t0n) / 1e6 < nextCtl) j++;
+      if (tms[m - 1]! < nextCtl) j = m;
+      else while (j < m && tms[j]! < nextCtl) j++;
       ctx.nowMs = Math.floor(ti) | 0;
       forwardBatch(batch, i, j, ctx, keys);
+      // the series rows of the packets' bucket, looked up again only when the bucket changes
+      let rowBk = -2;
+      let gwRow: Int32Array | null = null;
+      let tunRow: Int32Array | null = null;
+      const tunGw = ctx.tables.tunGw;
       for (let k = i; k < j; k++) {
-        const tk = (batch.tsSec[k]! - t0s) * 1000 + (batch.tsNsec[k]! - t0n) / 1e6;
-        lastMs = tk;
+        const tk = tms[k]!;
         const nx = batch.next[k]!;
         if (nx === NEXT_GATEWAY || nx === NEXT_TUNNEL) {
           const bk = bucketOf(tk);
-          if (bk >= 0) {
-            while (gwBuckets.length <= bk) gwBuckets.push(new Array<number>(ng).fill(0));
-            gwBuckets[bk]![nx === NEXT_GATEWAY ? batch.target[k]! : ctx.tables.tunGw[batch.target[k]!]!]++;
-          }
-        }
-        if (nx === NEXT_TUNNEL) {
-          const t = batch.target[k]!;
-          const bk = bucketOf(tk);
-          if (bk >= 0) {
-            while (buckets.length <= bk) buckets.push(new Array<number>(nt).fill(0));
-            buckets[bk]![t]++;
-          }
-          const h = batch.hash[k]!;
-          const a = batch.isrc[k]!;
-          const bb = batch.idst[k]!;
-          const prev = observe ? observer.lookup(h, a, bb, keys.c[k]!, keys.d[k]!, ctx.nowMs) : t;
-          if (prev >= 0 && prev !== t) {
-            const owner = tracks.find((x) => x.downTunnels.has(prev) && x.row.at_s * 1000 <= tk);
-            if (ctx.tables.tunUp[prev] === 1 || !owner) {
-              violations++;
-              if (latest.track) latest.track.row.stickiness_violations++;
+          if (bk !== rowBk) {
+            rowBk = bk;
+            if (bk >= 0) {
+              while (gwBuckets.length <= bk) gwBuckets.push(new Int32Array(ng));
+              while (buckets.length <= bk) buckets.push(new Int32Array(nt));
+              gwRow = gwBuckets[bk]!;
+              tunRow = buckets[bk]!;
+            } else {
+              gwRow = null;
+              tunRow = null;
             }
-            if (owner) owner.row.flows_moved++;
-            else if (latest.track) latest.track.row.flows_moved++;
           }
-          if (prev !== t) observer.insert(h, a, bb, keys.c[k]!, keys.d[k]!, t, ctx.nowMs, 3_600_000);
+          const t = batch.target[k]!;
+          if (gwRow !== null) gwRow[nx === NEXT_GATEWAY ? t : tunGw[t]!]++;
+          if (nx === NEXT_TUNNEL) {
+            if (tunRow !== null) tunRow[t]++;
+            if (observe) observeTunnel(k, t, tk);
+          }
         } else if (nx === NEXT_DROP && batch.drop[k] === DROP_GATEWAY_FAILED) {
           const g = batch.target[k]!;
           const tr = [...tracks].reverse().find((x) => x.gateway === g && x.row.event === 'gateway_down' && x.row.at_s * 1000 <= tk);
@@ -326,14 +320,33 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
             tr.lastLostMs = tk;
           }
         }
-        if (writer) {
-          if (o.format === 'pcapng') writer.writePacket(batch.arena, batch.base[k]!, batch.len[k]!, batch.wireLen[k]!, batch.tsSec[k]!, batch.tsNsec[k]!, verdictComment(batch, k, ctl));
+        if (writer !== null) {
+          if (pcapng) writer.writePacket(batch.arena, batch.base[k]!, batch.len[k]!, batch.wireLen[k]!, batch.tsSec[k]!, batch.tsNsec[k]!, verdictComment(batch, k, ctl));
           else if (nx !== NEXT_DROP) writer.writePacket(batch.arena, batch.base[k]!, batch.len[k]!, batch.wireLen[k]!, batch.tsSec[k]!, batch.tsNsec[k]!);
         }
         bytes += batch.wireLen[k]!;
       }
+      if (j > i) lastMs = tms[j - 1]!;
       i = j;
     }
+  };
+  const pcapng = o.format === 'pcapng';
+  /** The stickiness observer's view of packet k, sent on tunnel t at capture time tk. */
+  const observeTunnel = (k: number, t: number, tk: number): void => {
+    const h = batch.hash[k]!;
+    const a = batch.isrc[k]!;
+    const bb = batch.idst[k]!;
+    const prev = observer.lookup(h, a, bb, keys.c[k]!, keys.d[k]!, ctx.nowMs);
+    if (prev >= 0 && prev !== t) {
+      const owner = tracks.find((x) => x.downTunnels.has(prev) && x.row.at_s * 1000 <= tk);
+      if (ctx.tables.tunUp[prev] === 1 || !owner) {
+        violations++;
+        if (latest.track) latest.track.row.stickiness_violations++;
+      }
+      if (owner) owner.row.flows_moved++;
+      else if (latest.track) latest.track.row.flows_moved++;
+    }
+    if (prev !== t) observer.insert(h, a, bb, keys.c[k]!, keys.d[k]!, t, ctx.nowMs, 3_600_000);
   };
 
   try {
@@ -384,7 +397,7 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
     changes: ctl.changes,
     scorecard: tracks.map((t) => t.row),
     stickinessViolations: violations,
-    series: { bucketMs: seriesMs, tunnels: ctl.tunnelNames, buckets, gateways: cfg.gateways.map((g) => g.name), gateway_buckets: gwBuckets },
+    series: { bucketMs: seriesMs, tunnels: ctl.tunnelNames, buckets: buckets.map((r) => Array.from(r)), gateways: cfg.gateways.map((g) => g.name), gateway_buckets: gwBuckets.map((r) => Array.from(r)) },
     warnings: seriesCut < 0 ? reader.warnings : [...reader.warnings, `time series cut after ${MAX_SERIES_BUCKETS} buckets of ${seriesMs} ms: a packet at ${(seriesCut / 1000).toFixed(3)} s of capture time and later ones are counted but not charted`],
     truncatedRecords: reader.truncatedRecords,
     interrupted,
