@@ -199,6 +199,8 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
   let interrupted = false;
 
   const tunUpBefore = new Uint8Array(nt);
+  /** Capture time (ms) at which each tunnel last went down; -Infinity if never. */
+  const tunLastDownMs = new Float64Array(nt).fill(-Infinity);
   const applyControl = (uptoMs: number): void => {
     for (;;) {
       const te = nextEvent < events.length ? events[nextEvent]!.at * 1000 : Infinity;
@@ -251,6 +253,7 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
     for (let k = 0; k < nt; k++) if (tunUpBefore[k] === 1 && ctl.tables.tunUp[k] === 0) down.add(k);
     if (down.size > 0) {
       for (const k of down) {
+        tunLastDownMs[k] = t;
         track.downTunnels.add(k);
         track.row.tunnels_down.push(ctl.tunnelNames[k]!);
       }
@@ -336,10 +339,18 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
     const h = batch.hash[k]!;
     const a = batch.isrc[k]!;
     const bb = batch.idst[k]!;
+    // when the flow was last seen on its tunnel (read before the lookup refreshes it)
+    const slot = observer.probe(h, a, bb, keys.c[k]!, keys.d[k]!);
+    const lastSeen = slot >= 0 ? observer.slotLastUsed(slot) : 0;
     const prev = observer.lookup(h, a, bb, keys.c[k]!, keys.d[k]!, ctx.nowMs);
     if (prev >= 0 && prev !== t) {
       const owner = tracks.find((x) => x.downTunnels.has(prev) && x.row.at_s * 1000 <= tk);
-      if (ctx.tables.tunUp[prev] === 1 || !owner) {
+      // A move is forced when its tunnel went down after the flow was last seen on it, even
+      // if the tunnel is back by now: while it was down the flow moved to a tunnel whose
+      // packets were all lost (so the observer never saw it there), and a recovered tunnel
+      // takes back no flow.
+      const forced = tunLastDownMs[prev]! >= lastSeen;
+      if (!forced || !owner) {
         violations++;
         if (latest.track) latest.track.row.stickiness_violations++;
       }

@@ -93,13 +93,20 @@ export function renderRobustness(figs: Record<string, unknown>, regressions: str
   for (const k of floods) out.push(`### ${k.slice('flood-'.length)} new flows`, '', ...generic(f[k]!), '');
   const known = new Set(['run', ...SECTIONS.map(([n]) => n), ...floods]);
   for (const k of Object.keys(f).filter((x) => !known.has(x)).sort()) out.push(`## ${k}`, '', ...generic(f[k]!), '');
-  out.push('## Bugs found, each now a regression test (regressions.test.ts)', '');
+  out.push('## Bugs found, each now a regression test (regressions.test.ts, faults.test.ts)', '');
   out.push(...(regressions.length === 0 ? ['none recorded'] : regressions.map((r) => `- ${r}`)), '');
   return out.join('\n').replace(/\n{3,}/g, '\n\n');
 }
 
-/** The `describe` / `it` titles of regressions.test.ts that name one bug ('bug N: ...'). */
+/**
+ * The `describe` / `it` titles that name one bug ('bug N: ...') in `file`, or in every
+ * *.test.ts of `file` when it is a directory, in bug order.
+ */
 export function regressionTitles(file: string): string[] {
+  if (fs.statSync(file).isDirectory()) {
+    const all = fs.readdirSync(file).filter((f) => f.endsWith('.test.ts')).sort().flatMap((f) => regressionTitles(path.join(file, f)));
+    return all.sort((a, b) => Number(/\d+/.exec(a)![0]) - Number(/\d+/.exec(b)![0]));
+  }
   const text = fs.readFileSync(file, 'utf8');
   const out: string[] = [];
   for (const m of text.matchAll(/\b(?:describe|it)\('((?:\\'|[^'])*)'/g)) {
