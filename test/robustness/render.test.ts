@@ -58,6 +58,16 @@ describe('the ROBUSTNESS.md renderer', () => {
     expect(titles.some((t) => t.startsWith("bug 4: a timestamp earlier than the first packet's"))).toBe(true);
   });
 
+  it('sums up a long table and says "(none)" for an empty record', () => {
+    const rows = Array.from({ length: 30 }, (_, k) => ({ scenario: `s${k}`, lost: k, violations: 0 }));
+    const md = renderRobustness({ faults: { scenarios: rows, drops: {} } }, []);
+    expect(md).toContain('| s23 | 23 | 0 |');
+    expect(md).not.toContain('| s24 |');
+    expect(md).toContain(`| 6 more rows, numbers summed | ${24 + 25 + 26 + 27 + 28 + 29} | 0 |`);
+    expect(md).toContain('All 30 rows: sums lost 435, violations 0; maxima lost 29, violations 0.');
+    expect(md).toContain('- drops: (none)');
+  });
+
   it('writes atomically: no temporary file left, the content complete', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gwplane-render-'));
     try {

@@ -24,10 +24,20 @@ const SECTIONS: Array<[string, string]> = [
 const isObj = (v: Json | undefined): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const cell = (v: Json | undefined): string => (v === undefined ? '' : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)).replace(/\|/g, '\\|');
 
+/** Rows shown of a long table; the rest are summed up in one line. */
+const MAX_ROWS = 24;
+
 function table(rows: Obj[]): string[] {
   const cols: string[] = [];
   for (const r of rows) for (const k of Object.keys(r)) if (!cols.includes(k)) cols.push(k);
-  return [`| ${cols.join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${cols.map((c) => cell(r[c])).join(' | ')} |`)];
+  const out = [`| ${cols.join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`, ...rows.slice(0, MAX_ROWS).map((r) => `| ${cols.map((c) => cell(r[c])).join(' | ')} |`)];
+  if (rows.length > MAX_ROWS) {
+    const rest = rows.slice(MAX_ROWS);
+    const sums = cols.map((c) => (rest.every((r) => typeof r[c] === 'number') ? String(rest.reduce((a, r) => a + (r[c] as number), 0)) : ''));
+    out.push(`| ${rest.length} more rows, numbers summed | ${sums.slice(1).join(' | ')} |`);
+    out.push('', `All ${rows.length} rows: sums ${cols.filter((c) => rows.every((r) => typeof r[c] === 'number')).map((c) => `${c} ${rows.reduce((a, r) => a + (r[c] as number), 0)}`).join(', ')}; maxima ${cols.filter((c) => rows.every((r) => typeof r[c] === 'number')).map((c) => `${c} ${Math.max(...rows.map((r) => r[c] as number))}`).join(', ')}.`);
+  }
+  return out;
 }
 
 /** Any recorded value: scalars as `- key: value`, records nested, arrays of records as tables. */
@@ -41,7 +51,7 @@ function generic(v: Json, depth = 0): string[] {
   const out: string[] = [];
   for (const [k, x] of Object.entries(v)) {
     if (Array.isArray(x) && x.length > 0 && x.every(isObj)) out.push(`${pad}- ${k}:`, '', ...table(x as Obj[]), '');
-    else if (isObj(x)) out.push(`${pad}- ${k}:`, ...generic(x, depth + 1));
+    else if (isObj(x)) out.push(...(Object.keys(x).length === 0 ? [`${pad}- ${k}: (none)`] : [`${pad}- ${k}:`, ...generic(x, depth + 1)]));
     else out.push(`${pad}- ${k}: ${Array.isArray(x) ? (x.length === 0 ? '(none)' : x.map((y) => cell(y)).join(', ')) : cell(x)}`);
   }
   return out;
