@@ -72,6 +72,14 @@ export async function runForwardCommand(o: ForwardCommandOptions): Promise<void>
     onFatal: (e) => fatal?.(e),
   });
   const f = running.fwd;
+  // The handlers go in before the 'forwarding' line: a supervisor (or a test) may signal as
+  // soon as it reads it, and before a listener exists the OS default (terminate) applies.
+  const stopped = new Promise<{ signal?: string; error?: unknown }>((resolve) => {
+    const onSig = (signal: string): void => resolve({ signal });
+    process.once('SIGINT', onSig);
+    process.once('SIGTERM', onSig);
+    fatal = (error) => resolve({ error });
+  });
   log.info(
     {
       io: o.io,
@@ -85,12 +93,7 @@ export async function runForwardCommand(o: ForwardCommandOptions): Promise<void>
     },
     `forwarding (--io ${o.io})`,
   );
-  const outcome = await new Promise<{ signal?: string; error?: unknown }>((resolve) => {
-    const onSig = (signal: string): void => resolve({ signal });
-    process.once('SIGINT', onSig);
-    process.once('SIGTERM', onSig);
-    fatal = (error) => resolve({ error });
-  });
+  const outcome = await stopped;
   process.removeAllListeners('SIGINT');
   process.removeAllListeners('SIGTERM');
   await running.stop();
