@@ -1,7 +1,10 @@
 /**
  * Worker-thread entry of sharded.ts: the data path over this worker's shard of the shared
- * frames. Per pass: walk every frame, keep those whose shard is ours (shard.ts), copy them
- * into the batch (the receive), and when the batch is full dissect + forward it.
+ * frames. Per pass: take the frames of our shard, copy them into the batch (the receive), and
+ * when the batch is full dissect + forward it. Which frames are ours (shard.ts) is decided
+ * either in each pass by walking every frame (`dispatch: 'walk'`, software RSS: every worker
+ * reads the whole wire) or once before timing (`dispatch: 'rss'`: the queue a NIC's RSS or the
+ * kernel's fanout would hand this worker, so the worker only sees its own frames).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { LINK_ETHERNET, PacketBatch } from '../batch/packet-batch.js';
@@ -25,6 +28,7 @@ interface Data {
   warmRounds: number;
   rounds: number;
   digests: SharedArrayBuffer;
+  dispatch: 'walk' | 'rss';
 }
 
 const d = workerData as Data;
@@ -65,16 +69,28 @@ function flush(): void {
   batch.reset();
 }
 
+/** dispatch 'rss': the input indices of our frames, in order (decided once, untimed). */
+const queue = new Int32Array(d.dispatch === 'rss' ? count : 0);
+let queued = 0;
+if (d.dispatch === 'rss') {
+  for (let p = 0; p < count; p++) {
+    if (d.shards <= 1 || shardOf(inDv, index[3 * p]!, index[3 * p + 1]!, index[3 * p + 2] === LINK_ETHERNET, d.shards) === d.shard) queue[queued++] = p;
+  }
+}
+
 /** One pass over the input; returns the packets of our shard. */
 function pass(): number {
   const shards = d.shards;
   const me = d.shard;
+  const rss = d.dispatch === 'rss';
+  const end = rss ? queued : count;
   let n = 0;
-  for (let p = 0; p < count; p++) {
+  for (let q = 0; q < end; q++) {
+    const p = rss ? queue[q]! : q;
     const off = index[3 * p]!;
     const len = index[3 * p + 1]!;
     const link = index[3 * p + 2]!;
-    if (shards > 1 && shardOf(inDv, off, len, link === LINK_ETHERNET, shards) !== me) continue;
+    if (!rss && shards > 1 && shardOf(inDv, off, len, link === LINK_ETHERNET, shards) !== me) continue;
     let base = batch.reserve(len);
     if (base < 0) {
       flush();

@@ -63,6 +63,12 @@ export interface ShardedOptions {
   workers: number;
   warmRounds: number;
   rounds: number;
+  /**
+   * Who picks each worker's frames: 'walk' (default), every worker walks every frame and keeps
+   * its shard's, in the timed passes; 'rss', decided once before timing, as a NIC's RSS queues
+   * or the kernel's packet fanout deliver them.
+   */
+  dispatch?: 'walk' | 'rss';
 }
 
 export interface WorkerReport {
@@ -99,7 +105,7 @@ export async function runSharded(o: ShardedOptions): Promise<ShardedResult> {
     await new Promise<void>((resolve, reject) => {
       for (let s = 0; s < o.workers; s++) {
         const w = new Worker(workerFile, {
-          workerData: { frames: o.frames, config: o.config, hashSeed: o.hashSeed, shard: s, shards: o.workers, warmRounds: o.warmRounds, rounds: o.rounds, digests },
+          workerData: { frames: o.frames, config: o.config, hashSeed: o.hashSeed, shard: s, shards: o.workers, warmRounds: o.warmRounds, rounds: o.rounds, digests, dispatch: o.dispatch ?? 'walk' },
         });
         ws.push(w);
         w.on('error', reject);
