@@ -4,6 +4,7 @@
  */
 import { PacketBatch } from '../src/batch/packet-batch.js';
 import { CaptureReader } from '../src/io/capture-reader.js';
+import { copyBytes } from '../src/io/copy-bytes.js';
 
 export function loadBatches(file: string, maxPackets = 1 << 20): { batches: PacketBatch[]; packets: number } {
   const reader = CaptureReader.open(file);
@@ -26,7 +27,10 @@ export function loadBatches(file: string, maxPackets = 1 << 20): { batches: Pack
  * `Buffer.copy` makes a view per call), so a restore loop stays free of garbage.
  */
 export function copyBatch(src: PacketBatch, dst: PacketBatch): void {
-  if (src.arena.length === dst.arena.length) dst.arena.set(src.arena);
+  // Arenas carved from one slab (batch/slab.ts): one copyWithin of the used bytes (`set`
+  // between two views of one ArrayBuffer copies through a temporary it allocates).
+  if (src.arena.buffer === dst.arena.buffer) copyBytes(src.arena, src.dv, 0, dst.arena, dst.dv, 0, src.used);
+  else if (src.arena.length === dst.arena.length) dst.arena.set(src.arena);
   else src.arena.copy(dst.arena, 0, 0, src.used);
   dst.count = src.count;
   dst.used = src.used;
