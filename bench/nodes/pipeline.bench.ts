@@ -12,7 +12,7 @@
  * has 10 packets per flow, so 90% hits there).
  */
 import { PacketBatch } from '../../src/batch/packet-batch.js';
-import { dissectBatch } from '../../src/nodes/dissect.js';
+import { dissectBatch, dissectBatchWalk } from '../../src/nodes/dissect.js';
 import { forwardBatch } from '../../src/nodes/gateway-forward.js';
 import type { BenchCase } from '../harness.js';
 import { copyBatch } from '../load-capture.js';
@@ -79,6 +79,16 @@ export function pipelineCases(): BenchCase[] {
       note: 'parse target: every header of every encapsulation, outer and inner IPv4 header checksums verified',
       fn: () => {
         for (let k = 0; k < pristine.length; k++) dissectBatch(pristine[k]!);
+      },
+    },
+    {
+      group: P,
+      name: 'dissect: the general walk alone (no fast path), trace mix',
+      perOp: packets,
+      peer: 'dissect: trace mix, all checksums verified',
+      note: 'the alternative kept beside the choice: every frame through dissectWalk, the reference the fast path is tested against',
+      fn: () => {
+        for (let k = 0; k < pristine.length; k++) dissectBatchWalk(pristine[k]!);
       },
     },
     {

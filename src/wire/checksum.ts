@@ -44,6 +44,16 @@ export function csumAdd(v: DataView, o: number, len: number, sum: number): numbe
   return csumFold(s);
 }
 
+/**
+ * The folded, uncomplemented RFC 1071 sum of a 20-byte IPv4 header given as its five 32-bit
+ * words (as read once by the dissector): 0xFFFF when the header checksum is good.
+ */
+export function csumFold5(w0: number, w1: number, w2: number, w3: number, w4: number): number {
+  return csumFold(
+    (w0 >>> 16) + (w0 & 0xffff) + (w1 >>> 16) + (w1 & 0xffff) + (w2 >>> 16) + (w2 & 0xffff) + (w3 >>> 16) + (w3 & 0xffff) + (w4 >>> 16) + (w4 & 0xffff),
+  );
+}
+
 /** The checksum (complemented) of v[o .. o+len) with an initial partial sum. */
 export function csumCompute(v: DataView, o: number, len: number, sum: number): number {
   return ~csumAdd(v, o, len, sum) & 0xffff;
