@@ -6,7 +6,9 @@
  * `Map` keyed by strings would cost a string per packet.
  *
  * Capacity is a power of two at least twice the entry count (load <= 0.5), so linear
- * probing ends at an empty slot after a few steps.
+ * probing ends at an empty slot after a few steps. A slot is four int32 side by side in one
+ * array (key a, key b, value, used), so a probe reads one array and one cache line; four
+ * arrays (one per field) cost a bounds-checked load each and a line each.
  */
 
 import { fmix32 } from './hash.js';
@@ -16,49 +18,53 @@ function mix(a: number, b: number): number {
   return fmix32(Math.imul(a, 0x9e3779b1) ^ b);
 }
 
+/** Words of one slot: key a, key b, value, used (1) or empty (0). */
+const SLOT = 4;
+const S_K2 = 1;
+const S_VAL = 2;
+const S_USED = 3;
+
 export class IntMap {
   readonly size: number;
   private readonly mask: number;
-  private readonly k1: Int32Array;
-  private readonly k2: Int32Array;
-  private readonly val: Int32Array;
-  private readonly used: Uint8Array;
+  private readonly slots: Int32Array;
 
   constructor(entries: ReadonlyArray<readonly [number, number, number]>) {
     let cap = 4;
     while (cap < entries.length * 2) cap *= 2;
     this.mask = cap - 1;
-    this.k1 = new Int32Array(cap);
-    this.k2 = new Int32Array(cap);
-    this.val = new Int32Array(cap);
-    this.used = new Uint8Array(cap);
+    const t = new Int32Array(cap * SLOT);
+    this.slots = t;
     let n = 0;
     for (const [a, b, v] of entries) {
-      let s = mix(a | 0, b | 0) & this.mask;
-      while (this.used[s] === 1 && !(this.k1[s] === (a | 0) && this.k2[s] === (b | 0))) s = (s + 1) & this.mask;
-      if (this.used[s] === 0) n++;
-      this.used[s] = 1;
-      this.k1[s] = a;
-      this.k2[s] = b;
-      this.val[s] = v;
+      let e = (mix(a | 0, b | 0) & this.mask) * SLOT;
+      while (t[e + S_USED] === 1 && !(t[e] === (a | 0) && t[e + S_K2] === (b | 0))) e = (e + SLOT) & (this.mask * SLOT + SLOT - 1);
+      if (t[e + S_USED] === 0) n++;
+      t[e] = a;
+      t[e + S_K2] = b;
+      t[e + S_VAL] = v;
+      t[e + S_USED] = 1;
     }
     this.size = n;
   }
 
   /** The value for (a, b), or -1. */
   get(a: number, b: number): number {
-    let s = mix(a, b) & this.mask;
+    const t = this.slots;
+    const wrap = this.mask * SLOT + SLOT - 1;
+    let e = (mix(a, b) & this.mask) * SLOT;
     for (;;) {
-      if (this.used[s] === 0) return -1;
-      if (this.k1[s] === a && this.k2[s] === b) return this.val[s]!;
-      s = (s + 1) & this.mask;
+      if (t[e + S_USED] === 0) return -1;
+      if (t[e] === a && t[e + S_K2] === b) return t[e + S_VAL]!;
+      e = (e + SLOT) & wrap;
     }
   }
 
   /** Every entry as [a, b, value] (control plane, `explain`, tests). */
   entries(): Array<[number, number, number]> {
     const out: Array<[number, number, number]> = [];
-    for (let s = 0; s <= this.mask; s++) if (this.used[s] === 1) out.push([this.k1[s]!, this.k2[s]!, this.val[s]!]);
+    const t = this.slots;
+    for (let e = 0; e < t.length; e += SLOT) if (t[e + S_USED] === 1) out.push([t[e]!, t[e + S_K2]!, t[e + S_VAL]!]);
     return out;
   }
 }
