@@ -185,6 +185,41 @@ export class CaptureReader {
     return batch.count;
   }
 
+  /**
+   * True for a little-endian classic pcap: `readBatchInPlace` can deliver its records where they
+   * lie in the read buffer, each right after its 16-byte record header.
+   */
+  get inPlaceCapable(): boolean {
+    return this.format === 'pcap' && this.le;
+  }
+
+  /** The pcap file header's fields (pcap only): timestamps in nanoseconds, snaplen, link type. */
+  get pcapHeader(): { nanos: boolean; snaplen: number; linkType: number } {
+    return { nanos: this.nanos, snaplen: this.snaplen, linkType: this.pcapLink };
+  }
+
+  /**
+   * Like `readBatch`, without copying: the batch's arena becomes the read buffer itself and each
+   * frame is delivered where it lies, its record header in the 16 bytes before it (the only
+   * headroom it has: a node that prepends bytes, such as IP-in-IP delivery, must not run on
+   * such a batch). The batch ends early rather than let a read move buffered bytes under it;
+   * the bytes stay valid until the next call (`beforeMove` of the chunk source is called first).
+   * Little-endian classic pcap only (`inPlaceCapable`).
+   */
+  readBatchInPlace(batch: PacketBatch): number {
+    if (!this.inPlaceCapable) throw new Error(`${this.file}: in-place reading needs a little-endian classic pcap`);
+    batch.reset();
+    if (this.ended) return 0;
+    this.readPcapInPlace(batch);
+    this.bytesConsumed = this.src.offset();
+    return batch.count;
+  }
+
+  /** Called before the read buffer's bytes move (see `readBatchInPlace`). */
+  set beforeMove(fn: (() => void) | null) {
+    this.src.beforeMove = fn;
+  }
+
   /** Close the file (not stdin). Safe to call twice. */
   close(): void {
     if (this.closed) return;
@@ -290,6 +325,88 @@ export class CaptureReader {
       this.packets++;
       src.consume(need);
     }
+  }
+
+  /** Packet records of a little-endian pcap, delivered in place (see readBatchInPlace). */
+  private readPcapInPlace(batch: PacketBatch): void {
+    // A file of another link type has only records to skip: go on until one is delivered.
+    while (batch.count === 0 && !this.ended) this.readPcapBuffered(batch);
+  }
+
+  /** The records buffered (at least the next one, read if needed), up to the batch's capacity. */
+  private readPcapBuffered(batch: PacketBatch): void {
+    const src = this.src;
+    // The first record: read more if it is not all there (this may move the buffered bytes).
+    if (!src.ensure(PCAP_RECORD_HEADER_LEN)) {
+      this.endOfData(src.offset(), PCAP_RECORD_HEADER_LEN, false, 'record');
+      return;
+    }
+    const first = PCAP_RECORD_HEADER_LEN + src.dv.getUint32(src.start + REC_OFF_CAPLEN, true);
+    if (first - PCAP_RECORD_HEADER_LEN <= this.capLimit && !src.ensure(first)) {
+      this.endOfData(src.offset(), first, false, 'record');
+      return;
+    }
+    // Then every record already buffered, up to the batch's capacity, without a call per record.
+    const v = src.dv;
+    const end = src.end;
+    const limit = this.capLimit;
+    const link = this.pcapLink;
+    const accepted = linkAccepted(link);
+    const nanos = this.nanos;
+    const unit = nanos ? 1e9 : 1e6;
+    const cap0 = batch.capacity;
+    const cBase = batch.base;
+    const cLen = batch.len;
+    const cWire = batch.wireLen;
+    const cSec = batch.tsSec;
+    const cNsec = batch.tsNsec;
+    const cLink = batch.link;
+    batch.arena = src.buf;
+    batch.dv = v;
+    let at = src.start;
+    let n = 0;
+    let skipped = 0;
+    while (n < cap0 && end - at >= PCAP_RECORD_HEADER_LEN) {
+      const cap = v.getUint32(at + REC_OFF_CAPLEN, true);
+      // Section 5: captured length <= snaplen (tolerating real-world slack), never above
+      // MAX_FRAME: a bigger value is a corrupt file, not a packet.
+      if (cap > limit) {
+        src.start = at;
+        throw new CaptureError(this.file, src.offset(),
+          `record captured length ${cap} exceeds the limit ${limit} (snaplen ${this.snaplen}, MAX_FRAME ${MAX_FRAME})`);
+      }
+      const next = at + PCAP_RECORD_HEADER_LEN + cap;
+      if (next > end) break; // not all buffered: the next call reads it
+      if (!accepted) {
+        skipped++;
+        at = next;
+        continue;
+      }
+      let sec = v.getUint32(at + REC_OFF_TS_SEC, true);
+      let frac = v.getUint32(at + REC_OFF_TS_FRAC, true);
+      if (frac >= unit) {
+        const carry = Math.floor(frac / unit); // out-of-range fraction: carry into seconds
+        sec += carry;
+        frac -= carry * unit;
+      }
+      // Section 5: original length SHOULD NOT be less than captured; tolerate, report >= cap.
+      let orig = v.getUint32(at + REC_OFF_ORIGLEN, true);
+      if (orig < cap) orig = cap;
+      else if (orig > MAX_WIRE_LEN) orig = MAX_WIRE_LEN;
+      cBase[n] = at + PCAP_RECORD_HEADER_LEN;
+      cLen[n] = cap;
+      cWire[n] = orig;
+      cSec[n] = sec >>> 0;
+      cNsec[n] = nanos ? frac : frac * 1000;
+      cLink[n] = link;
+      n++;
+      at = next;
+    }
+    src.start = at;
+    batch.count = n;
+    batch.used = at;
+    this.packets += n;
+    this.otherLinkPackets += skipped;
   }
 
   // ------------------------------------------------------------------ pcapng

@@ -214,6 +214,26 @@ export class CaptureWriter {
   }
 
   /**
+   * Write `n` bytes of `buf` from `from`, as they are: `packets` complete records of this
+   * writer's format, laid out by the caller (io/in-place-output.ts). Bytes buffered by
+   * `writePacket` go out first, so the file keeps its order.
+   */
+  writeRecords(buf: Buffer, from: number, n: number, packets: number): void {
+    if (this.state !== 'open') throw new Error(`${this.path}: writeRecords after ${this.state === 'committed' ? 'commit' : 'abort'}`);
+    this.flush();
+    this.packets += packets;
+    this.bytes += n;
+    if (this.brokenPipe) return;
+    let ok: boolean;
+    try {
+      ok = writeAll(this.fd, buf, from, n);
+    } catch (e) {
+      throw new CaptureError(this.path, this.bytes - n, `write failed: ${message(e)}`);
+    }
+    if (!ok) this.brokenPipe = true;
+  }
+
+  /**
    * Flush, close and rename the temporary file to the final name. A second call is a no-op.
    * A write error throws CaptureError and leaves the writer open (call abort()); a failed
    * rename throws CaptureError after removing the temporary file.

@@ -26,6 +26,11 @@ export class ChunkSource {
   base = 0;
   /** The descriptor returned 0 (end of file); no more reads. */
   eof = false;
+  /**
+   * Called before the buffered bytes are moved or overwritten by a read: whoever still points
+   * into `buf` (an in-place batch, io/in-place-output.ts) finishes with those bytes first.
+   */
+  beforeMove: (() => void) | null = null;
 
   constructor(
     private readonly fd: number,
@@ -62,6 +67,7 @@ export class ChunkSource {
   }
 
   private fill(n: number): boolean {
+    this.beforeMove?.();
     if (this.start > 0) {
       // Keep the partial tail: move it to the front of the buffer.
       this.buf.copyWithin(0, this.start, this.end);

@@ -10,12 +10,13 @@
  * Besides the data plane, the runner keeps an observer (a second flow table, slow path)
  * that remembers each flow's tunnel, to score stickiness independently of the data plane.
  */
-import { PacketBatch } from '../batch/packet-batch.js';
+import { LINK_ETHERNET, MAX_FRAME, PacketBatch } from '../batch/packet-batch.js';
 import { Controller, type ControlChange } from '../control/controller.js';
 import { HealthSim } from '../control/health-sim.js';
 import type { GwConfig } from '../control/config-schema.js';
 import { CaptureReader } from '../io/capture-reader.js';
 import { CaptureWriter } from '../io/capture-writer.js';
+import { InPlaceOutput } from '../io/in-place-output.js';
 import { FlowTable } from '../lb/flow-table.js';
 import { dissectBatch } from '../nodes/dissect.js';
 import { FlowKeyColumns, forwardBatch, NEXT_DROP, NEXT_GATEWAY, NEXT_REPLY, NEXT_TUNNEL, type ForwardContext } from '../nodes/gateway-forward.js';
@@ -35,6 +36,11 @@ export interface ReplayOptions {
   onBatch?: (r: CaptureReader, counters: DataplaneCounters) => void;
   /** Set to true (e.g. by a SIGINT handler) to stop after the current batch. */
   stop?: { requested: boolean };
+  /**
+   * false: copy every frame into the batch arena and every kept packet into the writer's buffer
+   * even where the in-place path applies (the reference the in-place output is checked against).
+   */
+  inPlace?: boolean;
 }
 
 export interface ScoreRow {
@@ -189,7 +195,27 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
   let violations = 0;
 
   const reader = CaptureReader.open(o.read);
-  const writer = o.write ? CaptureWriter.open(o.write, o.format ?? 'pcap', { linkType: 1, nanos: true }) : null;
+  const pcapng = o.format === 'pcapng';
+  // pcap in, pcap out, nothing prepended to a frame (IP-in-IP delivery needs 20 bytes of
+  // headroom): frames are processed where the reader read them and the output is compacted in
+  // the same buffer (io/in-place-output.ts); the output file header is the input's.
+  const inPlaceOk = o.inPlace !== false && o.write !== undefined && !pcapng && reader.inPlaceCapable && cfg.delivery !== 'ipip';
+  let writer: CaptureWriter | null = null;
+  let inPlace: InPlaceOutput | null = null;
+  try {
+    if (inPlaceOk) {
+      const h = reader.pcapHeader;
+      writer = CaptureWriter.open(o.write!, 'pcap', { linkType: h.linkType, nanos: h.nanos, snaplen: h.snaplen >= 1 ? h.snaplen : MAX_FRAME });
+      const out = new InPlaceOutput(writer, h.nanos);
+      reader.beforeMove = () => out.flush();
+      inPlace = out;
+    } else if (o.write) {
+      writer = CaptureWriter.open(o.write, o.format ?? 'pcap', { linkType: reader.linkTypes()[0] ?? LINK_ETHERNET, nanos: true });
+    }
+  } catch (e) {
+    reader.close();
+    throw e;
+  }
   const limit = o.count ?? Infinity;
   let t0s = -1;
   let t0n = 0;
@@ -268,72 +294,95 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
     tr.row.detection_ms = Math.round(atMs - tr.row.at_s * 1000);
   }
 
+  /** The end of the slice that starts at packet i: the batch's end, or its first packet at or after the next control point. */
+  const sliceEnd = (i: number, m: number): number => {
+    const nextCtl = Math.min(nextEvent < events.length ? events[nextEvent]!.at * 1000 : Infinity, health.nextMs);
+    if (tms[m - 1]! < nextCtl) return m;
+    let j = i + 1;
+    while (j < m && tms[j]! < nextCtl) j++;
+    return j;
+  };
+  // The series rows of the bucket [rowLo, rowHi) of capture time, set by `seriesRows`.
+  let rowLo = 0;
+  let rowHi = -1;
+  let gwRow: Int32Array | null = null;
+  let tunRow: Int32Array | null = null;
+  /** Point gwRow / tunRow at the series bucket of capture time tk (rows made as needed). */
+  const seriesRows = (tk: number): void => {
+    const bk = bucketOf(tk);
+    // bucket 0 also holds times before the first packet; -1 is past the last bucket
+    rowLo = bk > 0 ? bk * seriesMs : bk === 0 ? -Infinity : MAX_SERIES_BUCKETS * seriesMs;
+    rowHi = bk >= 0 ? (bk + 1) * seriesMs : Infinity;
+    if (bk >= 0) {
+      while (gwBuckets.length <= bk) gwBuckets.push(new Int32Array(ng));
+      while (buckets.length <= bk) buckets.push(new Int32Array(nt));
+      gwRow = gwBuckets[bk]!;
+      tunRow = buckets[bk]!;
+    } else {
+      gwRow = null;
+      tunRow = null;
+    }
+  };
+  /** A packet lost on gateway g at capture time tk: charged to that gateway's failure. */
+  const chargeLost = (g: number, tk: number): void => {
+    const tr = [...tracks].reverse().find((x) => x.gateway === g && x.row.event === 'gateway_down' && x.row.at_s * 1000 <= tk);
+    if (tr) {
+      tr.row.packets_lost++;
+      tr.lastLostMs = tk;
+    }
+  };
+
   /**
    * Forward the first m packets of the dissected batch, splitting it at control points, and
    * score and write them. A plain function, not part of the generator: V8 optimises a hot
-   * loop inside a generator poorly.
+   * loop inside a generator poorly. What happens rarely (a slice ending at a control point, a
+   * new series bucket, a lost packet) is in the small functions above, so that this loop is
+   * optimised once: a branch first taken after optimisation costs a deoptimisation and a
+   * recompile (10-30 ms here).
    */
   const processBatch = (m: number): void => {
-    for (let k = 0; k < m; k++) tms[k] = (batch.tsSec[k]! - t0s) * 1000 + (batch.tsNsec[k]! - t0n) / 1e6;
+    const cSec = batch.tsSec;
+    const cNsec = batch.tsNsec;
+    for (let k = 0; k < m; k++) tms[k] = (cSec[k]! - t0s) * 1000 + (cNsec[k]! - t0n) / 1e6;
+    const cNext = batch.next;
+    const cTarget = batch.target;
+    const cDrop = batch.drop;
+    const cWire = batch.wireLen;
     let i = 0;
     while (i < m) {
       const ti = tms[i]!;
       applyControl(ti);
       // packets up to the next control point share these tables (the whole rest of the
       // batch when its last packet comes before that point)
-      const nextCtl = Math.min(nextEvent < events.length ? events[nextEvent]!.at * 1000 : Infinity, health.nextMs);
-      let j = i + 1;
-      if (tms[m - 1]! < nextCtl) j = m;
-      else while (j < m && tms[j]! < nextCtl) j++;
+      const j = sliceEnd(i, m);
       ctx.nowMs = Math.floor(ti) | 0;
       forwardBatch(batch, i, j, ctx, keys);
-      // the series rows of the packets' bucket, looked up again only when the bucket changes
-      let rowBk = -2;
-      let gwRow: Int32Array | null = null;
-      let tunRow: Int32Array | null = null;
       const tunGw = ctx.tables.tunGw;
+      rowHi = -1; // the tables may have changed: look the rows up again
       for (let k = i; k < j; k++) {
         const tk = tms[k]!;
-        const nx = batch.next[k]!;
+        const nx = cNext[k]!;
         if (nx === NEXT_GATEWAY || nx === NEXT_TUNNEL) {
-          const bk = bucketOf(tk);
-          if (bk !== rowBk) {
-            rowBk = bk;
-            if (bk >= 0) {
-              while (gwBuckets.length <= bk) gwBuckets.push(new Int32Array(ng));
-              while (buckets.length <= bk) buckets.push(new Int32Array(nt));
-              gwRow = gwBuckets[bk]!;
-              tunRow = buckets[bk]!;
-            } else {
-              gwRow = null;
-              tunRow = null;
-            }
-          }
-          const t = batch.target[k]!;
+          if (tk < rowLo || tk >= rowHi) seriesRows(tk);
+          const t = cTarget[k]!;
           if (gwRow !== null) gwRow[nx === NEXT_GATEWAY ? t : tunGw[t]!]++;
           if (nx === NEXT_TUNNEL) {
             if (tunRow !== null) tunRow[t]++;
             if (observe) observeTunnel(k, t, tk);
           }
-        } else if (nx === NEXT_DROP && batch.drop[k] === DROP_GATEWAY_FAILED) {
-          const g = batch.target[k]!;
-          const tr = [...tracks].reverse().find((x) => x.gateway === g && x.row.event === 'gateway_down' && x.row.at_s * 1000 <= tk);
-          if (tr) {
-            tr.row.packets_lost++;
-            tr.lastLostMs = tk;
-          }
-        }
-        if (writer !== null) {
+        } else if (nx === NEXT_DROP && cDrop[k] === DROP_GATEWAY_FAILED) chargeLost(cTarget[k]!, tk);
+        if (inPlace !== null) {
+          if (nx !== NEXT_DROP) inPlace.keep(batch, k);
+        } else if (writer !== null) {
           if (pcapng) writer.writePacket(batch.arena, batch.base[k]!, batch.len[k]!, batch.wireLen[k]!, batch.tsSec[k]!, batch.tsNsec[k]!, verdictComment(batch, k, ctl));
           else if (nx !== NEXT_DROP) writer.writePacket(batch.arena, batch.base[k]!, batch.len[k]!, batch.wireLen[k]!, batch.tsSec[k]!, batch.tsNsec[k]!);
         }
-        bytes += batch.wireLen[k]!;
+        bytes += cWire[k]!;
       }
       if (j > i) lastMs = tms[j - 1]!;
       i = j;
     }
   };
-  const pcapng = o.format === 'pcapng';
   /** The stickiness observer's view of packet k, sent on tunnel t at capture time tk. */
   const observeTunnel = (k: number, t: number, tk: number): void => {
     const h = batch.hash[k]!;
@@ -366,7 +415,7 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
         interrupted = true;
         break;
       }
-      const n = reader.readBatch(batch);
+      const n = inPlace !== null ? reader.readBatchInPlace(batch) : reader.readBatch(batch);
       if (n === 0) break;
       const m = Math.min(n, limit - packets);
       dissectBatch(batch);
@@ -382,7 +431,10 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
     if (!interrupted) applyControl(lastMs);
     if (writer) {
       if (interrupted) writer.abort();
-      else writer.commit();
+      else {
+        inPlace?.flush();
+        writer.commit();
+      }
     }
   } catch (e) {
     writer?.abort();
