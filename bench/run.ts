@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatResults, machineFacts, ratioText, runCases, type BenchCase, type BenchResult } from './harness.js';
+import { replayIoCases } from './io/replay-io.bench.js';
 import { flowTableCases } from './lb/flow-table.bench.js';
 import { hashCases } from './lb/hash.bench.js';
 import { maglevCases } from './lb/maglev.bench.js';
@@ -33,12 +34,13 @@ export interface BenchOptions {
   noResults?: boolean;
 }
 
-/** Every case, in src/ order: wire, lb, nodes/pipeline. Cases are built lazily per group. */
+/** Every case, in src/ order: wire, lb, nodes/pipeline, io. Cases are built lazily per group. */
 export function allCases(capture: string): BenchCase[] {
   const groups: Array<() => BenchCase[]> = [
     readCases, headerCases, checksumCases, hashCases, flowTableCases, maglevCases,
     () => (fs.existsSync(capture) ? dissectCases(capture) : []),
     pipelineCases,
+    replayIoCases,
   ];
   return groups.flatMap((g) => g());
 }

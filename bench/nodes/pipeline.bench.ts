@@ -14,6 +14,7 @@
 import { PacketBatch } from '../../src/batch/packet-batch.js';
 import { dissectBatch, dissectBatchWalk } from '../../src/nodes/dissect.js';
 import { forwardBatch } from '../../src/nodes/gateway-forward.js';
+import { forwardBatchPerNode } from './forward-per-node.js';
 import type { BenchCase } from '../harness.js';
 import { copyBatch } from '../load-capture.js';
 import { benchContext, microBatches, NAT_CONFIG } from '../trace-data.js';
@@ -55,6 +56,8 @@ export function pipelineCases(): BenchCase[] {
   const { batches: pristine, packets } = microBatches();
   const work = twins(pristine);
   const { ctx } = benchContext();
+  const workPerNode = twins(pristine);
+  const perNodeCtx = benchContext().ctx;
   const noCsum = { verifyIp4Checksum: false };
 
   // forward alone over the trace mix: dissected once, bytes and columns restored per pass
@@ -121,6 +124,22 @@ export function pipelineCases(): BenchCase[] {
           copyBatch(pristine[k]!, b);
           dissectBatch(b);
           forwardBatch(b, 0, b.count, ctx, null);
+        }
+      },
+    },
+    {
+      group: P,
+      name: 'full pipeline, forward as a classifier + a loop per next node (alternative)',
+      perOp: packets,
+      minus: 'restore: copyBatch from the pristine batches',
+      peer: 'full pipeline: dissect + forward, restore subtracted',
+      note: 'VPP\'s frame per next node (bench/nodes/forward-per-node.ts), kept beside the single loop of gateway-forward.ts',
+      fn: () => {
+        for (let k = 0; k < pristine.length; k++) {
+          const b = workPerNode[k]!;
+          copyBatch(pristine[k]!, b);
+          dissectBatch(b);
+          forwardBatchPerNode(b, 0, b.count, perNodeCtx, null);
         }
       },
     },

@@ -114,8 +114,8 @@ export class PacketBatch {
   /** Flow key words besides the inner addresses: ports or SPI, and proto | tenant << 8. */
   readonly fkc: Int32Array;
   readonly fkd: Int32Array;
-  /** Keeps the flow-table probes of the first pass from being optimised away. */
-  probeSink = 0;
+  /** Where the flow-table touches of the NVGRE hash pass leave their loads (read by no one). */
+  touchSink = 0;
   readonly drop: Uint8Array;
   readonly next: Uint8Array;
   /** What the packet was sent to: a gateway or tunnel index, by `next`. -1 none. */
