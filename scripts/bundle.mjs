@@ -16,6 +16,7 @@
  * Left outside the bundles (loaded from node_modules when used): raw-socket (a native addon),
  * prom-client, and bench/run.js, which `gwplane bench` imports only from a repository build.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
@@ -25,10 +26,8 @@ const optimization = { inlineConst: { mode: 'all', pass: 3 } };
 const external = ['raw-socket', 'prom-client', /bench\/run\.js$/];
 
 /**
- * One self-contained file per program. A module the program imports dynamically (each CLI
- * command) is evaluated only when the import runs, as before bundling. One file rather than
- * chunks: every module then sees the program's own `import.meta.url` (the CLI finds
- * package.json from it), and a chunked CLI was no faster to start.
+ * One self-contained file per program (the worker and the benchmark runners: each is its own
+ * process or thread).
  */
 function single(input, file) {
   return {
@@ -41,8 +40,23 @@ function single(input, file) {
   };
 }
 
+// chunks of an earlier build whose names are gone would stay behind
+fs.rmSync(path.join(root, 'dist/src/cli/chunks'), { recursive: true, force: true });
+
 await build([
-  single('src/cli/main.ts', 'dist/src/cli/main.js'),
+  {
+    // The CLI in chunks: each command's modules (and their dependencies: yaml for a config,
+    // pino and sockets for the forwarder) are parsed only when that command runs, so that
+    // `gwplane --version` loads 130 KB of code, not 800 KB (about 30 ms less here), and `replay` does
+    // not load the forwarder. Modules that find files from their own location use the entry's
+    // `import.meta.url` (main.ts, package.json) or do not care where their chunk is.
+    input: { main: 'src/cli/main.ts' },
+    cwd: root,
+    platform: 'node',
+    external,
+    optimization,
+    output: { dir: 'dist/src/cli', format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name].js', sourcemap: true },
+  },
   single('src/worker/shard-worker.ts', 'dist/src/worker/shard-worker.js'),
   single('bench/run.ts', 'dist/bench/run.js'),
   single('bench/e2e.ts', 'dist/bench/e2e.js'),

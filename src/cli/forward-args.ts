@@ -3,9 +3,8 @@
  * forward-command.ts so that the CLI can declare its options without loading the forwarder.
  */
 import { InvalidArgumentError } from 'commander';
-import { LAB } from '../forward/lab.js';
-import { DEFAULT_VNI, VXLAN_PORT, type Endpoint } from '../forward/io-vxlan.js';
-import { DEFAULT_PROBE_PORT } from '../health/udp-prober.js';
+import { DEFAULT_PROBE_PORT, DEFAULT_VNI, LAB_FORWARDER_MAC, VXLAN_PORT } from '../forward/defaults.js';
+import type { Endpoint } from '../forward/io-vxlan.js';
 import { macParse } from '../wire/ethernet.js';
 import { ip4FromString } from '../wire/view.js';
 
@@ -41,7 +40,7 @@ export function vniArg(s: string): number {
   return n;
 }
 
-export const FORWARD_DEFAULTS = { vni: DEFAULT_VNI, mac: LAB.forwarderMac, probePort: DEFAULT_PROBE_PORT, vxlanPort: VXLAN_PORT };
+export const FORWARD_DEFAULTS = { vni: DEFAULT_VNI, mac: LAB_FORWARDER_MAC, probePort: DEFAULT_PROBE_PORT, vxlanPort: VXLAN_PORT };
 
 
 /** The lab configuration `gwplane lab` and the lab test use by default. */

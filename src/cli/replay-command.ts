@@ -4,7 +4,6 @@ import { ConfigError } from '../control/config-error.js';
 import { makeHashKey } from '../lb/hash.js';
 import { runReplayAsync } from '../replay/replay.js';
 import { replaySummaryJson, replaySummaryText } from '../replay/summary.js';
-import { writeReportFile } from '../report/report.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
 import { ReplayProgress } from './progress.js';
 
@@ -66,6 +65,8 @@ export async function runReplayCommand(o: ReplayCommandOptions): Promise<void> {
   const text = o.json ? JSON.stringify(replaySummaryJson(r), null, 2) + '\n' : replaySummaryText(r);
   (toStderr ? process.stderr : process.stdout).write(text);
   if (o.report !== undefined) {
+    // the report's module (charts, page) is loaded only when a report is asked for
+    const { writeReportFile } = await import('../report/report.js');
     writeReportFile(replaySummaryJson(r), o.report);
     process.stderr.write(`gwplane: report written to ${o.report}\n`);
   }

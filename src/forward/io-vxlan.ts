@@ -32,8 +32,7 @@ import { macParse } from '../wire/ethernet.js';
 import { IO_RX_BAD_ENCAP, IO_RX_FRAMES, IO_RX_OTHER_VNI, IO_TX_NO_OUTSIDE, type Forwarder, type ForwarderIo, type TxSlot } from './forwarder.js';
 
 export const VXLAN_HLEN = 8;
-export const VXLAN_PORT = 4789;
-export const DEFAULT_VNI = 100;
+export { DEFAULT_VNI, VXLAN_PORT } from './defaults.js';
 
 export interface Endpoint {
   host: string;

@@ -25,6 +25,7 @@
 import { spawnSync } from 'node:child_process';
 import type { GwConfig } from '../control/config-schema.js';
 import { parseIp4 } from '../control/config-addr.js';
+import { LAB_FORWARDER_MAC } from './defaults.js';
 
 export const LAB_NAMESPACES = ['onprem', 'fwd', 'gw1', 'gw2', 'gw3'] as const;
 export const LAB_GATEWAYS = ['gw1', 'gw2', 'gw3'] as const;
@@ -43,7 +44,7 @@ export const LAB = {
   onpremOverlayIp: '100.64.0.2',
   /** The forwarder's overlay next hop as seen from onprem, and its MAC (`forward --mac`). */
   overlayGatewayIp: '100.64.0.1',
-  forwarderMac: '02:fe:00:00:00:01',
+  forwarderMac: LAB_FORWARDER_MAC,
   /** fwd's address on the gateway bridge: the source of probes and VXLAN to the gateways. */
   fwdBridgeIp: '10.0.0.1',
   fwdBridgeMac: '02:bb:00:00:00:01',

@@ -20,7 +20,7 @@ import type { Prober } from './live-health.js';
 
 export const PROBE_MAGIC = Buffer.from('GWPLPRB1', 'latin1');
 export const PROBE_LEN = 16;
-export const DEFAULT_PROBE_PORT = 7007;
+export { DEFAULT_PROBE_PORT } from '../forward/defaults.js';
 
 export class UdpProber implements Prober {
   private readonly sock: dgram.Socket;
