@@ -3,6 +3,7 @@
  * straight into batches, and the tables of bench/configs/trace.yaml. Built once per process
  * and shared by the cases (no file, no reader in the timings).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PacketBatch } from '../src/batch/packet-batch.js';
@@ -14,10 +15,11 @@ import type { ForwardContext } from '../src/nodes/gateway-forward.js';
 import { DataplaneCounters } from '../src/stats/counters.js';
 import { traceBatches, type TraceOptions } from '../fixtures/gen-trace.js';
 
-/** dist/bench/ or bench/ -> the repository root. */
+/** The repository root: the nearest directory above this module (or the bundle it is in) with a package.json. */
 export function repoDir(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  return path.basename(path.dirname(here)) === 'dist' ? path.resolve(here, '../..') : path.resolve(here, '..');
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
 }
 
 export const TRACE_CONFIG = 'bench/configs/trace.yaml';

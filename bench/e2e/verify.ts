@@ -6,7 +6,9 @@
  */
 import { PacketBatch } from '../../src/batch/packet-batch.js';
 import { CaptureReader } from '../../src/io/capture-reader.js';
+import { dissectBatch } from '../../src/nodes/dissect.js';
 import { csumRef } from '../../src/wire/checksum-ref.js';
+import { IPPROTO_UDP } from '../../src/wire/ipv4.js';
 
 export interface CsumReport {
   packets: number;
@@ -103,6 +105,11 @@ export interface DiffReport {
   identical: number;
   /** Packets equal except in the allowed byte ranges. */
   allowedOnly: number;
+  /**
+   * Of those, packets whose UDP checksum is 0xFFFF in one capture and 0x0000 in the other: a
+   * computed zero, which RFC 768 says to send as 0xFFFF (0x0000 means "no checksum").
+   */
+  udpZeroChecksum: number;
   other: number;
   examples: string[];
 }
@@ -112,7 +119,7 @@ export interface DiffReport {
  * whose differences are documented (e.g. the destination MAC); anything else is counted.
  */
 export function diffCaptures(a: string, b: string, allowed: ReadonlyArray<readonly [number, number]>): DiffReport {
-  const r: DiffReport = { packetsA: 0, packetsB: 0, identical: 0, allowedOnly: 0, other: 0, examples: [] };
+  const r: DiffReport = { packetsA: 0, packetsB: 0, identical: 0, allowedOnly: 0, udpZeroChecksum: 0, other: 0, examples: [] };
   const ra = CaptureReader.open(a);
   const rb = CaptureReader.open(b);
   const ba = new PacketBatch();
@@ -121,6 +128,7 @@ export function diffCaptures(a: string, b: string, allowed: ReadonlyArray<readon
     for (;;) {
       const na = ra.readBatch(ba);
       const nb = rb.readBatch(bb);
+      dissectBatch(ba);
       r.packetsA += na;
       r.packetsB += nb;
       const n = Math.min(na, nb);
@@ -135,9 +143,17 @@ export function diffCaptures(a: string, b: string, allowed: ReadonlyArray<readon
         }
         let same = true;
         let onlyAllowed = true;
+        let zeroSum = false;
+        // the UDP checksum field of a (first) UDP header, as an offset in the frame
+        const udpSum = ba.proto[i] === IPPROTO_UDP && ba.l4[i]! >= 0 ? ba.l4[i]! - ba.base[i]! + 6 : -1;
+        const u16 = (x: PacketBatch, k: number): number => (x.arena[x.base[i]! + k]! << 8) | x.arena[x.base[i]! + k + 1]!;
         for (let k = 0; k < la; k++) {
           if (ba.arena[ba.base[i]! + k] === bb.arena[bb.base[i]! + k]) continue;
           same = false;
+          if ((k === udpSum || k === udpSum + 1) && u16(ba, udpSum) + u16(bb, udpSum) === 0xffff && (u16(ba, udpSum) === 0 || u16(bb, udpSum) === 0)) {
+            zeroSum = true;
+            continue;
+          }
           if (!allowed.some(([f, t]) => k >= f && k < t)) {
             onlyAllowed = false;
             if (r.examples.length < 10) r.examples.push(`packet ${idx}: byte ${k} differs`);
@@ -145,8 +161,10 @@ export function diffCaptures(a: string, b: string, allowed: ReadonlyArray<readon
           }
         }
         if (same) r.identical++;
-        else if (onlyAllowed) r.allowedOnly++;
-        else r.other++;
+        else if (onlyAllowed) {
+          r.allowedOnly++;
+          if (zeroSum) r.udpZeroChecksum++;
+        } else r.other++;
       }
       if (na !== nb || na === 0) break;
     }
@@ -155,4 +173,38 @@ export function diffCaptures(a: string, b: string, allowed: ReadonlyArray<readon
     rb.close();
   }
   return r;
+}
+
+/**
+ * Two captures hold the same records: timestamps, captured and original lengths, bytes (the
+ * file headers may differ). Returns the records compared and how many differ.
+ */
+export function sameRecords(a: string, b: string): { records: number; differing: number; examples: string[] } {
+  const ra = CaptureReader.open(a);
+  const rb = CaptureReader.open(b);
+  const ba = new PacketBatch();
+  const bb = new PacketBatch();
+  const out = { records: 0, differing: 0, examples: [] as string[] };
+  try {
+    for (;;) {
+      const na = ra.readBatch(ba);
+      const nb = rb.readBatch(bb);
+      const n = Math.min(na, nb);
+      for (let i = 0; i < n; i++, out.records++) {
+        const same = ba.len[i] === bb.len[i] && ba.wireLen[i] === bb.wireLen[i] && ba.tsSec[i] === bb.tsSec[i] && ba.tsNsec[i] === bb.tsNsec[i] &&
+          ba.arena.compare(bb.arena, bb.base[i]!, bb.base[i]! + bb.len[i]!, ba.base[i]!, ba.base[i]! + ba.len[i]!) === 0;
+        if (!same && out.differing++ < 3) out.examples.push(`record ${out.records} differs`);
+      }
+      if (na !== nb) {
+        out.differing += Math.abs(na - nb);
+        out.examples.push(`one capture ends ${Math.abs(na - nb)} records early`);
+        break;
+      }
+      if (na === 0) break;
+    }
+  } finally {
+    ra.close();
+    rb.close();
+  }
+  return out;
 }

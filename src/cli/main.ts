@@ -1,8 +1,16 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --v8-pool-size=1 --max-semi-space-size=2
 /**
  * gwplane command line. Exit codes: 0 ok, 1 runtime/input error, 2 usage or configuration
  * error, 3 missing permission (CAP_NET_RAW), 4 raw-socket not installed/built,
  * 5 address/port in use or unknown interface.
+ *
+ * The first line starts node with two flags, measured on this 2-core machine (bench/RESULTS.md,
+ * native-free-notes.md): one V8 compiler thread (`--v8-pool-size=1`: the default four compete
+ * with the data path for two cores and each keeps a malloc arena: a 1M-packet replay took 656
+ * ms instead of 724, and 2.5 MiB less peak RSS), and young-generation semispaces of at most
+ * 2 MiB (`--max-semi-space-size=2`: the data path allocates nothing once optimised, so a big
+ * young generation only holds what the JIT's warm-up boxed; 68 MiB peak RSS instead of 72 for
+ * the same replay). `node dist/src/cli/main.js` without them works the same, a little slower.
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
