@@ -62,3 +62,6 @@ await build([
   single('bench/e2e.ts', 'dist/bench/e2e.js'),
   ...['decoders', 'gc-check', 'parse', 'rww', 'walk'].map((n) => single(`bench/e2e/${n}.ts`, `dist/bench/e2e/${n}.js`)),
 ]);
+
+// the CLI runs by its first line (`#!/usr/bin/env -S node <flags>`: see src/cli/main.ts)
+fs.chmodSync(path.join(root, 'dist/src/cli/main.js'), 0o755);
