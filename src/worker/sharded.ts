@@ -14,6 +14,7 @@
  * indexed by input position (to check that W workers give the same result as one).
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { PacketBatch } from '../batch/packet-batch.js';
@@ -92,7 +93,18 @@ export interface ShardedResult {
   mpps: number;
 }
 
-const workerFile = fileURLToPath(new URL('./shard-worker.js', import.meta.url));
+/**
+ * The worker's entry: beside this module when it runs from dist/src/worker/, else (this module
+ * bundled into a program, e.g. dist/bench/e2e.js) dist/src/worker/ of the repository it is in.
+ */
+function findWorkerFile(): string {
+  const beside = fileURLToPath(new URL('./shard-worker.js', import.meta.url));
+  if (fs.existsSync(beside)) return beside;
+  let dir = path.dirname(beside);
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return path.join(dir, 'dist/src/worker/shard-worker.js');
+}
+const workerFile = findWorkerFile();
 
 /** Run the sharded data path on `workers` threads and wait for the reports. */
 export async function runSharded(o: ShardedOptions): Promise<ShardedResult> {
