@@ -9,7 +9,7 @@
  */
 import { ENCAP_GRE, ENCAP_NATT_KEEPALIVE, ENCAP_NVGRE, F_LATER_FRAG, type PacketBatch } from '../../src/batch/packet-batch.js';
 import type { IntMap } from '../../src/lb/int-map.js';
-import { ADDR_GRE_VIP, ADDR_GW_DIP, ADDR_SLB_VIP } from '../../src/nodes/dataplane-tables.js';
+import { ADDR_GRE_VIP, ADDR_SLB_VIP } from '../../src/nodes/dataplane-tables.js';
 import { deliverToGateway } from '../../src/nodes/deliver.js';
 import { NEXT_DROP, NEXT_GATEWAY, NEXT_REPLY, type FlowKeyColumns, type ForwardContext } from '../../src/nodes/forward-context.js';
 import { nvgreHashPass, nvgreTunnelNode } from '../../src/nodes/nvgre-tunnel.js';
@@ -102,8 +102,7 @@ export function forwardBatchPerNode(b: PacketBatch, from: number, to: number, ct
       L[N_NVGRE * c + nNvgre++] = i;
       continue;
     }
-    // One lookup classifies the destination (SLB VIP, GRE VIP); a reply is recognised by its
-    // source, a gateway DIP, before the reverse-NAT rule is looked up.
+    // One lookup classifies the destination (SLB VIP, GRE VIP).
     const dst = cDst[i]!;
     const dcls = addrClass.get(dst, 0);
     if (dcls === ADDR_SLB_VIP) {
@@ -112,14 +111,12 @@ export function forwardBatchPerNode(b: PacketBatch, from: number, to: number, ct
     }
     const proto = cProto[i]!;
     if (dcls < 0 && (proto === IPPROTO_UDP || proto === IPPROTO_ESP)) {
-      const src = cSrc[i]!;
-      if (addrClass.get(src, 0) === ADDR_GW_DIP) {
-        const rv = natReverse.get(src, dst);
-        if (rv >= 0) {
-          R[nReply] = rv;
-          L[N_REPLY * c + nReply++] = i;
-          continue;
-        }
+      // a reverse rule's key is (gateway DIP, tenant public IP): a hit is a reply
+      const rv = natReverse.get(cSrc[i]!, dst);
+      if (rv >= 0) {
+        R[nReply] = rv;
+        L[N_REPLY * c + nReply++] = i;
+        continue;
       }
     }
     if (dcls === ADDR_GRE_VIP && proto === IPPROTO_GRE && encap === ENCAP_GRE) L[N_GRE_VIP * c + nGreVip++] = i;

@@ -28,7 +28,7 @@ import {
 import { csumReplace32 } from '../wire/checksum.js';
 import { IPPROTO_ESP, IPPROTO_GRE, IPPROTO_UDP } from '../wire/ipv4.js';
 import { PORT_IKE, PORT_NATT } from '../wire/udp.js';
-import { ADDR_GRE_VIP, ADDR_GW_DIP, ADDR_SLB_VIP } from './dataplane-tables.js';
+import { ADDR_GRE_VIP, ADDR_SLB_VIP } from './dataplane-tables.js';
 import { deliverToGateway } from './deliver.js';
 import { NEXT_DROP, NEXT_GATEWAY, NEXT_REPLY, type FlowKeyColumns, type ForwardContext } from './forward-context.js';
 import { nvgreHashPass, nvgreTunnelNode } from './nvgre-tunnel.js';
@@ -112,11 +112,11 @@ export function forwardBatch(b: PacketBatch, from: number, to: number, ctx: Forw
         nvgre[nNvgre++] = i;
         continue;
       } else {
-        // One lookup classifies the destination (SLB VIP, GRE VIP); a reply is recognised by
-        // its source, a gateway DIP, before the reverse-NAT rule is looked up.
+        // One lookup classifies the destination (SLB VIP, GRE VIP); a reply is one that has a
+        // reverse rule, (gateway DIP, tenant public IP): the rule's key names the DIP itself.
         const dcls = addrClass.get(dst, 0);
         let rv = -1;
-        if (dcls < 0 && (proto === IPPROTO_UDP || proto === IPPROTO_ESP) && addrClass.get(src, 0) === ADDR_GW_DIP) rv = natReverse.get(src, dst);
+        if (dcls < 0 && (proto === IPPROTO_UDP || proto === IPPROTO_ESP)) rv = natReverse.get(src, dst);
         if (dcls === ADDR_SLB_VIP) {
           // ---- 2. SLB NAT by (VIP, source IP) ----
           let ok = proto === IPPROTO_ESP;
