@@ -6,10 +6,7 @@
  *
  *   node dist/bench/e2e/decoders.js cap|pcap IN process        read + decode every packet
  *   node dist/bench/e2e/decoders.js cap|pcap IN warm [rounds]  decode the first 16,384 packets (PARSE_MAX, as
- *                                                              parse.js), preloaded (median ns/packet); gwplane's
- *                                                              dissector on the same packets in the same process,
- *                                                              round for round (the peer measured in the same run;
- *                                                              each side's third pass in a row is timed)
+ *                                                              parse.js), preloaded (median ns/packet)
  *
  * What each decodes, as deep as it goes by itself:
  * - cap (`cap.decoders`): Ethernet (one 802.1Q tag), IPv4, then UDP or TCP. No GRE, ESP or
@@ -17,16 +14,16 @@
  * - pcap (`pcap.decode.packet`): Ethernet, 802.1Q, IPv4, UDP/TCP/ICMP/..., into objects;
  *   no GRE payload either.
  * gwplane's dissector (parse.js) walks every encapsulation to the innermost 5-tuple and
- * verifies the IPv4 header checksums: the comparison favours the decoders.
- * Prints JSON: { packets, nsPerPacket, gwNsPerPacket, ratio } (warm: ratio is the median of
- * the per-round ratios), { packets } (process) or { skip: reason }.
+ * verifies the IPv4 header checksums: the comparison favours the decoders. bench/e2e.ts runs
+ * this and parse.js alternately, process after process, and takes the median of the
+ * per-round ratios: each side in its own process (a decoder's garbage does not slow
+ * gwplane's dissector down, nor the other way), both meeting the same moods of the machine.
+ * Prints JSON: { packets, nsPerPacket? } or { skip: reason }.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dissectBatch } from '../../src/nodes/dissect.js';
-import { loadBatches } from '../load-capture.js';
 import { walkFile } from './pcap-walk.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -103,37 +100,12 @@ if (mode === 'process') {
     pkts.push(whole.subarray(p + 16, p + 16 + cap));
     p += 16 + cap;
   }
-  // gwplane's dissector on the same packets, in batches as the replay reads them
-  const { batches, packets } = loadBatches(file, max);
   const xs: number[] = [];
-  const gs: number[] = [];
-  const ratios: number[] = [];
   for (let r = 0; r < Number(roundsArg) + WARMUP_ROUNDS; r++) {
-    // Each side runs three times in a row and its last pass is timed: each then runs with the
-    // caches in its own steady state (the decoders' garbage sweeps them); which side goes
-    // first alternates from round to round.
-    let d = 0;
-    let g = 0;
-    for (let side = 0; side < 2; side++) {
-      const decoder = (side === 0) === (r % 2 === 0);
-      for (let pass = 0; pass < 3; pass++) {
-        const t = process.hrtime.bigint();
-        if (decoder) {
-          for (let i = 0; i < pkts.length; i++) sink ^= decode(pkts[i]!, 0, pkts[i]!.length, hdrs[i]!);
-          d = Number(process.hrtime.bigint() - t) / pkts.length;
-        } else {
-          for (const b of batches) dissectBatch(b);
-          g = Number(process.hrtime.bigint() - t) / packets;
-        }
-      }
-    }
-    if (r >= WARMUP_ROUNDS) {
-      // the first rounds warm up (JIT)
-      xs.push(d);
-      gs.push(g);
-      ratios.push(d / g);
-    }
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < pkts.length; i++) sink ^= decode(pkts[i]!, 0, pkts[i]!.length, hdrs[i]!);
+    if (r >= WARMUP_ROUNDS) xs.push(Number(process.hrtime.bigint() - t) / pkts.length); // the first rounds warm up (JIT)
   }
-  const med = (v: number[]): number => [...v].sort((a, b) => a - b)[v.length >> 1]!;
-  process.stdout.write(JSON.stringify({ packets: pkts.length, nsPerPacket: med(xs), gwNsPerPacket: med(gs), ratio: med(ratios), sink }) + '\n');
+  xs.sort((a, b) => a - b);
+  process.stdout.write(JSON.stringify({ packets: pkts.length, nsPerPacket: xs[xs.length >> 1], sink }) + '\n');
 }

@@ -23,8 +23,10 @@ if (mode === 'process') {
   const b = new PacketBatch();
   let n = 0;
   let drops = 0;
+  // in place where the replay reads in place (little-endian pcap), else copied
+  const inPlace = r.inPlaceCapable;
   for (;;) {
-    const k = r.readBatch(b);
+    const k = inPlace ? r.readBatchInPlace(b) : r.readBatch(b);
     if (k === 0) break;
     dissectBatch(b);
     for (let i = 0; i < k; i++) if (b.drop[i] !== 0) drops++;
