@@ -13,14 +13,12 @@
 import path from 'node:path';
 import { PacketBatch } from '../../src/batch/packet-batch.js';
 import { loadConfig } from '../../src/control/config-load.js';
-import { Controller } from '../../src/control/controller.js';
 import { CaptureReader } from '../../src/io/capture-reader.js';
-import { FlowTable } from '../../src/lb/flow-table.js';
 import { dissectBatch } from '../../src/nodes/dissect.js';
-import { forwardBatch, NEXT_DROP, type ForwardContext } from '../../src/nodes/gateway-forward.js';
+import { forwardBatch, NEXT_DROP } from '../../src/nodes/gateway-forward.js';
 import { runReplay } from '../../src/replay/replay.js';
-import { DataplaneCounters } from '../../src/stats/counters.js';
 import { dropName } from '../../src/stats/drop-reasons.js';
+import { benchContext } from '../trace-data.js';
 import { checksumsOk, reference } from './reference-path.js';
 import { sameRecords } from './verify.js';
 
@@ -42,14 +40,7 @@ export function checkAgainstReference(root: string, trace: string, config: strin
   const same = sameRecords(path.join(root, cliOutput), path.join(root, refOutput));
   const r: ReferenceReport = { records: same.records, recordsDiffering: same.differing, frames: 0, mismatches: 0, badChecksums: 0, drops: {}, examples: same.examples };
 
-  const ctl = new Controller(cfg);
-  const ctx: ForwardContext = {
-    tables: ctl.tables,
-    flows: new FlowTable(cfg.flow_table.capacity),
-    counters: new DataplaneCounters(cfg.gateways.length, ctl.tunnelNames.length),
-    gwAlive: new Uint8Array(cfg.gateways.length).fill(1),
-    nowMs: 0,
-  };
+  const { ctx, ctl } = benchContext(config);
   const reader = CaptureReader.open(path.join(root, trace));
   const b = new PacketBatch();
   try {
