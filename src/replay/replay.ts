@@ -303,6 +303,7 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
     return j;
   };
   // The series rows of the bucket [rowLo, rowHi) of capture time, set by `seriesRows`.
+  const seriesEndMs = MAX_SERIES_BUCKETS * seriesMs;
   let rowLo = 0;
   let rowHi = -1;
   let gwRow: Int32Array | null = null;
@@ -310,9 +311,13 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
   /** Point gwRow / tunRow at the series bucket of capture time tk (rows made as needed). */
   const seriesRows = (tk: number): void => {
     const bk = bucketOf(tk);
-    // bucket 0 also holds times before the first packet; -1 is past the last bucket
-    rowLo = bk > 0 ? bk * seriesMs : bk === 0 ? -Infinity : MAX_SERIES_BUCKETS * seriesMs;
-    rowHi = bk >= 0 ? (bk + 1) * seriesMs : Infinity;
+    // bucket 0 also holds times before the first packet; -1 is past the last bucket. (The
+    // bounds are computed before choosing, so that the first call already gives V8 the types
+    // of every operation here: one first met at the 100 ms bucket cost a deoptimisation.)
+    const lo = bk * seriesMs;
+    const hi = lo + seriesMs;
+    rowLo = bk > 0 ? lo : bk === 0 ? -Infinity : seriesEndMs;
+    rowHi = bk >= 0 ? hi : Infinity;
     if (bk >= 0) {
       while (gwBuckets.length <= bk) gwBuckets.push(new Int32Array(ng));
       while (buckets.length <= bk) buckets.push(new Int32Array(nt));
@@ -322,6 +327,16 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
       gwRow = null;
       tunRow = null;
     }
+  };
+  /**
+   * Point the series rows at the bucket of packet k and return the end of the run of packets
+   * from k (up to j) in that bucket: the per-packet loop then compares no times.
+   */
+  const bucketRunEnd = (k: number, j: number): number => {
+    seriesRows(tms[k]!);
+    let e = k + 1;
+    while (e < j && tms[e]! >= rowLo && tms[e]! < rowHi) e++;
+    return e;
   };
   /** A packet lost on gateway g at capture time tk: charged to that gateway's failure. */
   const chargeLost = (g: number, tk: number): void => {
@@ -336,9 +351,10 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
    * Forward the first m packets of the dissected batch, splitting it at control points, and
    * score and write them. A plain function, not part of the generator: V8 optimises a hot
    * loop inside a generator poorly. What happens rarely (a slice ending at a control point, a
-   * new series bucket, a lost packet) is in the small functions above, so that this loop is
-   * optimised once: a branch first taken after optimisation costs a deoptimisation and a
-   * recompile (10-30 ms here).
+   * new series bucket, a lost packet) and every comparison of times is in the small functions
+   * above, so that this loop is optimised once: a branch first taken after optimisation costs
+   * a deoptimisation and a recompile (10-30 ms here), and unoptimised code boxes every number
+   * that is not a small integer.
    */
   const processBatch = (m: number): void => {
     const cSec = batch.tsSec;
@@ -358,26 +374,29 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
       ctx.nowMs = Math.floor(ti) | 0;
       forwardBatch(batch, i, j, ctx, keys);
       const tunGw = ctx.tables.tunGw;
-      rowHi = -1; // the tables may have changed: look the rows up again
-      for (let k = i; k < j; k++) {
-        const tk = tms[k]!;
-        const nx = cNext[k]!;
-        if (nx === NEXT_GATEWAY || nx === NEXT_TUNNEL) {
-          if (tk < rowLo || tk >= rowHi) seriesRows(tk);
-          const t = cTarget[k]!;
-          if (gwRow !== null) gwRow[nx === NEXT_GATEWAY ? t : tunGw[t]!]++;
-          if (nx === NEXT_TUNNEL) {
-            if (tunRow !== null) tunRow[t]++;
-            if (observe) observeTunnel(k, t, tk);
+      for (let k = i; k < j; ) {
+        // the packets from k that fall in k's series bucket (the whole slice, nearly always)
+        const e = bucketRunEnd(k, j);
+        const gr = gwRow;
+        const tr = tunRow;
+        for (; k < e; k++) {
+          const nx = cNext[k]!;
+          if (nx === NEXT_GATEWAY) {
+            if (gr !== null) gr[cTarget[k]!]++;
+          } else if (nx === NEXT_TUNNEL) {
+            const t = cTarget[k]!;
+            if (gr !== null) gr[tunGw[t]!]++;
+            if (tr !== null) tr[t]++;
+            if (observe) observeTunnel(k, t, tms[k]!);
+          } else if (nx === NEXT_DROP && cDrop[k] === DROP_GATEWAY_FAILED) chargeLost(cTarget[k]!, tms[k]!);
+          if (inPlace !== null) {
+            if (nx !== NEXT_DROP) inPlace.keep(batch, k);
+          } else if (writer !== null) {
+            if (pcapng) writer.writePacket(batch.arena, batch.base[k]!, batch.len[k]!, batch.wireLen[k]!, batch.tsSec[k]!, batch.tsNsec[k]!, verdictComment(batch, k, ctl));
+            else if (nx !== NEXT_DROP) writer.writePacket(batch.arena, batch.base[k]!, batch.len[k]!, batch.wireLen[k]!, batch.tsSec[k]!, batch.tsNsec[k]!);
           }
-        } else if (nx === NEXT_DROP && cDrop[k] === DROP_GATEWAY_FAILED) chargeLost(cTarget[k]!, tk);
-        if (inPlace !== null) {
-          if (nx !== NEXT_DROP) inPlace.keep(batch, k);
-        } else if (writer !== null) {
-          if (pcapng) writer.writePacket(batch.arena, batch.base[k]!, batch.len[k]!, batch.wireLen[k]!, batch.tsSec[k]!, batch.tsNsec[k]!, verdictComment(batch, k, ctl));
-          else if (nx !== NEXT_DROP) writer.writePacket(batch.arena, batch.base[k]!, batch.len[k]!, batch.wireLen[k]!, batch.tsSec[k]!, batch.tsNsec[k]!);
+          bytes += cWire[k]!;
         }
-        bytes += cWire[k]!;
       }
       if (j > i) lastMs = tms[j - 1]!;
       i = j;
