@@ -110,8 +110,7 @@ export function dissectBatch(b: PacketBatch, opts: DissectOptions = DEFAULT_DISS
   const cEspSeq = b.espSeq;
   const cDrop = b.drop;
   const okFlag = verify ? F_IP4 | F_IP_CSUM_OK : F_IP4;
-  // Frames the fast path refuses are walked after the loop: no call inside it, so that V8 keeps
-  // the columns' and the DataView's checks and bounds out of the per-packet code.
+  // Frames the fast path refuses are walked after the loop, which keeps the loop free of calls.
   const misses = missList(n);
   let nMiss = 0;
 
