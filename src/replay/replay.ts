@@ -340,10 +340,15 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
   };
   /** A packet lost on gateway g at capture time tk: charged to that gateway's failure. */
   const chargeLost = (g: number, tk: number): void => {
-    const tr = [...tracks].reverse().find((x) => x.gateway === g && x.row.event === 'gateway_down' && x.row.at_s * 1000 <= tk);
-    if (tr) {
-      tr.row.packets_lost++;
-      tr.lastLostMs = tk;
+    // the latest failure of g at or before tk; a loop, not findLast with a closure, since
+    // this runs for every lost packet
+    for (let i = tracks.length - 1; i >= 0; i--) {
+      const tr = tracks[i]!;
+      if (tr.gateway === g && tr.row.event === 'gateway_down' && tr.row.at_s * 1000 <= tk) {
+        tr.row.packets_lost++;
+        tr.lastLostMs = tk;
+        return;
+      }
     }
   };
 
