@@ -1,10 +1,12 @@
 /**
  * `node scripts/bundle.mjs`, the second half of `npm run build`: after `tsc` has type-checked
- * and emitted every module into dist/, rolldown bundles each program gwplane runs (the CLI, the shard worker, the
- * benchmark runners) from the TypeScript sources and writes the bundle over the entry file tsc
- * emitted, at the same path. Everything that starts a program (package.json `bin`, `npm start`,
- * `npm run bench`, the tests that spawn the CLI) therefore runs the bundle; modules imported one
- * by one (tests, tools) are tsc's.
+ * and emitted every module into dist/, rolldown bundles each program gwplane runs (the CLI, the
+ * shard worker, the benchmark runners) from the TypeScript sources and writes the bundle over the
+ * entry file tsc emitted, at the same path; the CLI's is dist/src/cli/gwplane.cjs, which the
+ * launcher dist/src/cli/main.js runs (src/cli/launch.ts), and its V8 code cache is made last.
+ * Everything that starts a program (package.json `bin`, `npm start`, `npm run bench`, the tests
+ * that spawn the CLI) therefore runs a bundle; modules imported one by one (tests, tools) are
+ * tsc's.
  *
  * Why bundle: constants. An imported binding (`ENCAP_NVGRE`, `DROP_NO_ROUTE`, `F_VLAN` ...) is a
  * live ES module binding: V8 loads it from its cell with a TDZ check and a small-integer check on
@@ -16,7 +18,9 @@
  * Left outside the bundles (loaded from node_modules when used): raw-socket (a native addon),
  * prom-client, and bench/run.js, which `gwplane bench` imports only from a repository build.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
@@ -45,23 +49,45 @@ fs.rmSync(path.join(root, 'dist/src/cli/chunks'), { recursive: true, force: true
 
 await build([
   {
-    // The CLI in chunks: each command's modules (and their dependencies: yaml for a config,
-    // pino and sockets for the forwarder) are parsed only when that command runs, so that
-    // `gwplane --version` loads 130 KB of code, not 800 KB (about 30 ms less here), and `replay` does
-    // not load the forwarder. Modules that find files from their own location use the entry's
-    // `import.meta.url` (main.ts, package.json) or do not care where their chunk is.
-    input: { main: 'src/cli/main.ts' },
+    // The CLI: one CommonJS file that the launcher (main.js) compiles with a V8 code cache
+    // (src/cli/launch.ts says why). Each command's modules (yaml for a config, pino and sockets
+    // for the forwarder) are still run only when that command runs: rolldown wraps a module
+    // reached by `import()` in a function called by that import. `import.meta.url` becomes the
+    // bundle's own file URL, which is where the ES modules were (dist/src/cli/).
+    input: 'src/cli/gwplane.ts',
     cwd: root,
     platform: 'node',
     external,
     optimization,
-    output: { dir: 'dist/src/cli', format: 'esm', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name].js', sourcemap: true },
+    output: { file: 'dist/src/cli/gwplane.cjs', format: 'cjs', codeSplitting: false, sourcemap: true },
   },
+  single('src/cli/launch.ts', 'dist/src/cli/main.js'),
   single('src/worker/shard-worker.ts', 'dist/src/worker/shard-worker.js'),
   single('bench/run.ts', 'dist/bench/run.js'),
   single('bench/e2e.ts', 'dist/bench/e2e.js'),
   ...['decoders', 'gc-check', 'parse', 'rww', 'walk'].map((n) => single(`bench/e2e/${n}.ts`, `dist/bench/e2e/${n}.js`)),
 ]);
 
-// the CLI runs by its first line (`#!/usr/bin/env -S node <flags>`: see src/cli/main.ts)
-fs.chmodSync(path.join(root, 'dist/src/cli/main.js'), 0o755);
+// the CLI runs by its first line (`#!/usr/bin/env -S node <flags>`: see src/cli/launch.ts)
+const launcher = path.join(root, 'dist/src/cli/main.js');
+fs.chmodSync(launcher, 0o755);
+
+// The code cache of the CLI: a replay of the bundled demo, run as users run it (by the first
+// line, so with its node flags, to which V8 ties the cache), writes the bytecode of every
+// function it compiled to dist/src/cli/gwplane.cjs.cache. Without it gwplane works the same,
+// starting a little slower.
+const cacheFile = path.join(root, 'dist/src/cli/gwplane.cjs.cache');
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'gwplane-build-'));
+fs.rmSync(cacheFile, { force: true });
+try {
+  const r = spawnSync(launcher, ['replay', '-r', 'fixtures/demo/demo.pcap', '--config', 'fixtures/configs/demo.yaml', '-w', path.join(scratch, 'demo-out.pcap')], {
+    cwd: root,
+    env: { ...process.env, GWPLANE_WRITE_CODE_CACHE: '1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (r.status !== 0 || !fs.existsSync(cacheFile)) {
+    process.stderr.write(`bundle: warning: no code cache made (exit ${r.status ?? r.signal}); gwplane starts without one\n`);
+  }
+} finally {
+  fs.rmSync(scratch, { recursive: true, force: true });
+}

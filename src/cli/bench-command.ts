@@ -4,6 +4,7 @@
  * (tinybench and the benchmark data stay out of every other command), and only from a
  * build of the repository: bench/ is not part of an installed package.
  */
+import { importExternal } from './external-import.js';
 import { CliError, EXIT_RUNTIME, EXIT_USAGE } from './exit-codes.js';
 
 export interface BenchCommandOptions {
@@ -24,7 +25,7 @@ export async function runBenchCommand(o: BenchCommandOptions): Promise<void> {
   }
   let mod: typeof import('../../bench/run.js');
   try {
-    mod = await import('../../bench/run.js');
+    mod = await importExternal('../../bench/run.js', () => import('../../bench/run.js'));
   } catch (e) {
     throw new CliError(`the benchmarks are not available (run from a build of the repository: npm run build): ${(e as Error).message}`, EXIT_RUNTIME);
   }

@@ -1,16 +1,11 @@
-#!/usr/bin/env -S node --v8-pool-size=1 --max-semi-space-size=2
 /**
  * gwplane command line. Exit codes: 0 ok, 1 runtime/input error, 2 usage or configuration
  * error, 3 missing permission (CAP_NET_RAW), 4 raw-socket not installed/built,
  * 5 address/port in use or unknown interface.
  *
- * The first line starts node with two flags, measured on this 2-core machine (bench/RESULTS.md,
- * native-free-notes.md): one V8 compiler thread (`--v8-pool-size=1`: the default four compete
- * with the data path for two cores and each keeps a malloc arena: a 1M-packet replay took 656
- * ms instead of 724, and 2.5 MiB less peak RSS), and young-generation semispaces of at most
- * 2 MiB (`--max-semi-space-size=2`: the data path allocates nothing once optimised, so a big
- * young generation only holds what the JIT's warm-up boxed; 68 MiB peak RSS instead of 72 for
- * the same replay). `node dist/src/cli/main.js` without them works the same, a little slower.
+ * The program that runs it is dist/src/cli/main.js (package.json `bin`; src/cli/launch.ts),
+ * which loads this module bundled with everything it imports (src/cli/gwplane.ts ->
+ * dist/src/cli/gwplane.cjs) and calls `runCli`.
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -272,10 +267,10 @@ function quietOnEpipe(stream: NodeJS.WriteStream): void {
   });
 }
 
-// Run when executed directly (not when imported by tests).
-if (process.argv[1] && fs.realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+/** Run the command line on `argv` and set the process's exit code (the program's entry). */
+export function runCli(argv: string[]): void {
   quietOnEpipe(process.stdout);
-  main(process.argv).then(
+  main(argv).then(
     (code) => {
       process.exitCode = code;
     },

@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type * as PromClient from 'prom-client';
 import { CliError, EXIT_ADDRESS, EXIT_RUNTIME } from '../cli/exit-codes.js';
+import { importExternal } from '../cli/external-import.js';
 import { COUNTER_NAMES } from '../stats/counters.js';
 import { DROP_REASONS } from '../stats/drop-reasons.js';
 import { FT_COUNTER_NAMES } from '../lb/flow-table.js';
@@ -21,7 +22,7 @@ type Prom = typeof PromClient;
 
 async function loadProm(): Promise<Prom> {
   try {
-    const m = (await import('prom-client')) as Prom & { default?: Prom };
+    const m = (await importExternal('prom-client', () => import('prom-client'))) as Prom & { default?: Prom };
     return m.default ?? m;
   } catch (e) {
     throw new CliError(`--metrics: prom-client cannot be loaded (${(e as Error).message}); reinstall dependencies with npm ci`, EXIT_RUNTIME);

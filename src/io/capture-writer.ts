@@ -244,6 +244,7 @@ export class CaptureWriter {
     this.flush();
     if (this.tempPath !== null) {
       fs.closeSync(this.fd);
+      unlinkOld(this.path);
       try {
         fs.renameSync(this.tempPath, this.path);
       } catch (e) {
@@ -332,5 +333,21 @@ export class CaptureWriter {
       throw new CaptureError(this.path, this.bytes - n, `write failed: ${message(e)}`);
     }
     if (!ok) this.brokenPipe = true;
+  }
+}
+
+/**
+ * Remove the file a commit replaces, before the rename. ext4 (auto_da_alloc, the default)
+ * treats a rename over an existing file as "replace via rename" and starts writing the new
+ * file's delayed blocks out inside the rename: 27-29 ms for a 150 MB capture on this machine,
+ * 0.5-0.7 ms with the old name unlinked first (scratch measurement, issue 4). The destination
+ * never holds a partial capture either way: it is the old file, no file, then the complete
+ * new one. Errors are ignored here (a missing file, a directory): rename reports what matters.
+ */
+function unlinkOld(path: string): void {
+  try {
+    fs.unlinkSync(path);
+  } catch {
+    // nothing to remove, or not removable: renameSync says why if that matters
   }
 }

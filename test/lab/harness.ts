@@ -17,7 +17,8 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 
 /**
  * Transpile src/ (per file, no type check) into `<tmp>/dist/src`, with package.json at
- * `<tmp>` and node_modules linked, mirroring the repo's dist/ layout. Returns main.js.
+ * `<tmp>` and node_modules linked, mirroring the repo's dist/ layout. Returns the program's
+ * entry, gwplane.js (unbundled: the repository's dist/src/cli/main.js launches the bundle of it).
  */
 export function buildCli(tmp: string, o: { omit?: string[]; unbuiltRawSocket?: boolean } = {}): string {
   const walk = (dir: string): string[] =>
@@ -50,7 +51,7 @@ export function buildCli(tmp: string, o: { omit?: string[]; unbuiltRawSocket?: b
   }
   fs.chmodSync(tmp, 0o755);
   fs.chmodSync(path.dirname(tmp), fs.statSync(path.dirname(tmp)).mode | 0o755);
-  return path.join(tmp, 'dist', 'src', 'cli', 'main.js');
+  return path.join(tmp, 'dist', 'src', 'cli', 'gwplane.js');
 }
 
 export function run(cmd: string, args: string[], timeoutMs = 30_000): { status: number | null; out: string; err: string } {

@@ -1,0 +1,15 @@
+/**
+ * The gwplane program as one module: scripts/bundle.mjs bundles this file, with everything it
+ * imports, into one CommonJS file, dist/src/cli/gwplane.cjs, which the launcher
+ * dist/src/cli/main.js (launch.ts) compiles with its V8 code cache; the launcher then calls
+ * `runCli`. Run by itself (`node dist/src/cli/gwplane.js`, tsc's output, no bundle), it runs the
+ * command line too.
+ */
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { setExternalImporter } from './external-import.js';
+import { main, runCli } from './main.js';
+
+export { main, runCli, setExternalImporter };
+
+if (process.argv[1] && import.meta.url.startsWith('file:') && fs.realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) runCli(process.argv);

@@ -1,0 +1,66 @@
+#!/usr/bin/env -S node --v8-pool-size=1 --max-semi-space-size=2
+/**
+ * The launcher: dist/src/cli/main.js (package.json `bin`). It compiles the bundled program
+ * (gwplane.cjs beside it: src/cli/gwplane.ts and everything it imports, one CommonJS file) with
+ * the V8 code cache that `npm run build` made for it (gwplane.cjs.cache: the bytecode of every
+ * function a replay of the demo capture ran, scripts/bundle.mjs), and runs the command line.
+ * Imported, it runs nothing and exports `main` (tests).
+ *
+ * Why: starting gwplane is mostly compiling its JavaScript and loading modules. The cache
+ * spares V8 the parsing and bytecode generation (`replay -c 1` took 0.84x the time of the ES
+ * module bundle with cache and CommonJS together, 0.96x with CommonJS alone: interleaved runs,
+ * native-free-notes.md), and one CommonJS file spares the ES module loader's resolution of ~15
+ * chunks and the facades it builds for `node:` modules (`import fs from 'node:fs'` loads the
+ * stream modules for `fs.ReadStream`). A cache that is missing, stale or made by another V8 or
+ * other flags is rejected by V8 (`cachedDataRejected`) and the program is compiled as usual.
+ * No static import here, so that this file costs no module facade either.
+ *
+ * The first line starts node with two flags, measured on this 2-core machine (bench/RESULTS.md,
+ * native-free-notes.md): one V8 compiler thread (`--v8-pool-size=1`: the default four compete
+ * with the data path for two cores and each keeps a malloc arena: a 1M-packet replay took 656
+ * ms instead of 724, and 2.5 MiB less peak RSS), and young-generation semispaces of at most
+ * 2 MiB (`--max-semi-space-size=2`: the data path allocates nothing once optimised, so a big
+ * young generation only holds what the JIT's warm-up boxed; 68 MiB peak RSS instead of 72 for
+ * the same replay). `node dist/src/cli/main.js` without them works the same, a little slower
+ * (and without the cache, which V8 ties to its flags).
+ *
+ * GWPLANE_WRITE_CODE_CACHE=1 (the build sets it): write the cache at exit, from the functions
+ * this run compiled.
+ */
+const fs = process.getBuiltinModule('node:fs') as typeof import('node:fs');
+const path = process.getBuiltinModule('node:path') as typeof import('node:path');
+const vm = process.getBuiltinModule('node:vm') as typeof import('node:vm');
+const { createRequire } = process.getBuiltinModule('node:module') as typeof import('node:module');
+const { fileURLToPath } = process.getBuiltinModule('node:url') as typeof import('node:url');
+
+const dir = path.dirname(fileURLToPath(import.meta.url));
+const file = path.join(dir, 'gwplane.cjs');
+const cacheFile = `${file}.cache`;
+
+// CommonJS's wrapper, as node's own loader applies it; the first line (#!) is not JavaScript
+const source = `(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(file, 'utf8').replace(/^#!.*/, '')}\n})`;
+let cachedData: Buffer | undefined;
+try {
+  cachedData = fs.readFileSync(cacheFile);
+} catch {
+  // no cache: compile as usual
+}
+const script = new vm.Script(source, {
+  filename: file,
+  cachedData,
+});
+if (process.env.GWPLANE_WRITE_CODE_CACHE === '1') {
+  process.once('exit', () => fs.writeFileSync(cacheFile, script.createCachedData()));
+}
+const load = script.runInThisContext() as (e: object, r: NodeJS.Require, m: object, f: string, d: string) => void;
+const mod = { exports: {} as typeof import('./gwplane.js') };
+load.call(mod.exports, mod.exports, createRequire(file), mod, file, dir);
+
+/** The command line, for tests that run it in their own process: `main(argv)` -> exit code. */
+export const main = mod.exports.main;
+
+// `import()` of what is not in the bundle (external-import.ts says why the launcher does it)
+mod.exports.setExternalImporter((specifier) => import(specifier));
+
+// Run when executed (not when imported).
+if (process.argv[1] && fs.realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) mod.exports.runCli(process.argv);
