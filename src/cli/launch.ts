@@ -54,7 +54,7 @@ if (process.env.GWPLANE_WRITE_CODE_CACHE === '1') {
 }
 const load = script.runInThisContext() as (e: object, r: NodeJS.Require, m: object, f: string, d: string) => void;
 const mod = { exports: {} as typeof import('./gwplane.js') };
-load.call(mod.exports, mod.exports, createRequire(file), mod, file, dir);
+load.call(mod.exports, mod.exports, lazyBuiltins(createRequire(file)), mod, file, dir);
 
 /** The command line, for tests that run it in their own process: `main(argv)` -> exit code. */
 export const main = mod.exports.main;
@@ -64,3 +64,30 @@ mod.exports.setExternalImporter((specifier) => import(specifier));
 
 // Run when executed (not when imported).
 if (process.argv[1] && fs.realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) mod.exports.runCli(process.argv);
+
+/**
+ * `require` for the bundle, giving the node modules that only some commands use as objects
+ * that load the module on the first property read: commander requires child_process (with
+ * net and the stream modules: ~7 ms here) for executable subcommands gwplane does not have,
+ * and dgram, http, os and child_process serve `forward`, `responder` and `lab` only, but the
+ * bundle requires every node module at its top. The bundle only reads their properties (named
+ * imports: `(0, node_dgram.createSocket)(...)`), which the proxy forwards.
+ */
+function lazyBuiltins(req: NodeJS.Require): NodeJS.Require {
+  const lazy = new Set(['node:child_process', 'node:dgram', 'node:http', 'node:os']);
+  const wrapped = ((id: string): unknown => {
+    if (!lazy.has(id)) return req(id);
+    let m: Record<string | symbol, unknown> | undefined;
+    const real = (): Record<string | symbol, unknown> => (m ??= req(id) as Record<string | symbol, unknown>);
+    return new Proxy({}, {
+      get: (_t, k) => real()[k],
+      has: (_t, k) => k in real(),
+      ownKeys: () => Reflect.ownKeys(real()),
+      getOwnPropertyDescriptor: (_t, k) => {
+        const d = Reflect.getOwnPropertyDescriptor(real(), k);
+        return d === undefined ? undefined : { ...d, configurable: true };
+      },
+    });
+  }) as NodeJS.Require;
+  return Object.assign(wrapped, { resolve: req.resolve, cache: req.cache, main: req.main, extensions: req.extensions });
+}

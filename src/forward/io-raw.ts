@@ -22,7 +22,7 @@
  * to a VIP it would send "port unreachable": `openSinks` binds UDP 500 and 4500 on each SLB
  * VIP (node:dgram) and discards what arrives there.
  */
-import dgram from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import { CliError, EXIT_ADDRESS } from '../cli/exit-codes.js';
 import { IntMap } from '../lb/int-map.js';
 import type { DataplaneTables } from '../nodes/dataplane-tables.js';
@@ -55,7 +55,7 @@ export class RawIo implements ForwarderIo {
   private readonly tx: RawSocket;
   private readonly svc: IntMap;
   private readonly dips: readonly string[];
-  private readonly sinks: dgram.Socket[] = [];
+  private readonly sinks: Socket[] = [];
   /** True when sends go through raw-socket's synchronous native wrap (see raw-socket.ts). */
   readonly syncSend: boolean;
   private readonly rxBuf = Buffer.alloc(65536);
@@ -90,7 +90,7 @@ export class RawIo implements ForwarderIo {
     const problems: string[] = [];
     for (const vip of vips) {
       for (const port of [500, 4500]) {
-        const s = dgram.createSocket('udp4');
+        const s = createSocket('udp4');
         try {
           await new Promise<void>((resolve, reject) => {
             s.once('error', reject);

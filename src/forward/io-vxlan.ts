@@ -23,7 +23,7 @@
  * Addresses are IP literals: the socket's `lookup` answers synchronously, so `send` does not
  * defer each datagram to a DNS callback.
  */
-import dgram from 'node:dgram';
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { LINK_ETHERNET } from '../batch/packet-batch.js';
 import { CliError, EXIT_ADDRESS, EXIT_PERMISSION } from '../cli/exit-codes.js';
 import type { DataplaneTables } from '../nodes/dataplane-tables.js';
@@ -66,7 +66,7 @@ export function bindError(e: NodeJS.ErrnoException, what: string): Error {
 
 export class VxlanIo implements ForwarderIo {
   readonly kind = 'vxlan' as const;
-  readonly sock: dgram.Socket;
+  readonly sock: Socket;
   outsideHost: string | null;
   outsidePort: number;
   private outsideMacKnown = false;
@@ -83,7 +83,7 @@ export class VxlanIo implements ForwarderIo {
 
   private constructor(
     private readonly fwd: Forwarder,
-    sock: dgram.Socket,
+    sock: Socket,
     private readonly o: VxlanIoOptions,
   ) {
     this.sock = sock;
@@ -102,7 +102,7 @@ export class VxlanIo implements ForwarderIo {
 
   /** Bind the socket and start receiving into `fwd`. Bind errors become CliErrors (exit 3/5). */
   static async open(fwd: Forwarder, o: VxlanIoOptions): Promise<VxlanIo> {
-    const sock = dgram.createSocket({ type: 'udp4', lookup: syncLookup as never });
+    const sock = createSocket({ type: 'udp4', lookup: syncLookup as never });
     await new Promise<void>((resolve, reject) => {
       sock.once('error', (e) => reject(bindError(e as NodeJS.ErrnoException, `--vxlan-listen ${o.listen.host}:${o.listen.port}`)));
       sock.bind(o.listen.port, o.listen.host, () => resolve());
@@ -120,7 +120,7 @@ export class VxlanIo implements ForwarderIo {
     return io;
   }
 
-  private onMessage(m: Buffer, r: dgram.RemoteInfo): void {
+  private onMessage(m: Buffer, r: RemoteInfo): void {
     if (m.length < VXLAN_HLEN + 14 || (m[0]! & 0x08) === 0) {
       this.fwd.io[IO_RX_FRAMES]++;
       this.fwd.io[IO_RX_BAD_ENCAP]++;
@@ -135,7 +135,7 @@ export class VxlanIo implements ForwarderIo {
     this.fwd.ingest(m, VXLAN_HLEN, m.length - VXLAN_HLEN);
   }
 
-  private learn(m: Buffer, r: dgram.RemoteInfo): void {
+  private learn(m: Buffer, r: RemoteInfo): void {
     if (this.outsideHost === null) {
       this.outsideHost = r.address;
       this.o.onLearn?.(`outside VTEP ${r.address}:${this.outsidePort}`);

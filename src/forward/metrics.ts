@@ -3,7 +3,7 @@
  * flag is given). Every value is read from the forwarder's typed-array counters when a scrape
  * arrives (prom-client `collect` hooks): the data path does nothing per packet for metrics.
  */
-import http from 'node:http';
+import { createServer } from 'node:http';
 import type * as PromClient from 'prom-client';
 import { CliError, EXIT_ADDRESS, EXIT_RUNTIME } from '../cli/exit-codes.js';
 import { importExternal } from '../cli/external-import.js';
@@ -100,7 +100,7 @@ export async function forwarderRegistry(fwd: Forwarder, health: LiveHealth | nul
 /** Serve /metrics on host:port. EADDRINUSE and friends become CliErrors (exit 5). */
 export async function startMetrics(host: string, port: number, fwd: Forwarder, health: LiveHealth | null, mode: string): Promise<MetricsServer> {
   const reg = await forwarderRegistry(fwd, health, mode);
-  const server = http.createServer((req, res) => {
+  const server = createServer((req, res) => {
     if (req.method !== 'GET' || (req.url !== '/metrics' && req.url !== '/')) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('see /metrics\n');
       return;

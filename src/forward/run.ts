@@ -7,7 +7,7 @@
  * before an error is closed again.
  */
 import fs from 'node:fs';
-import os from 'node:os';
+import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
 import { LINK_ETHERNET, LINK_RAW } from '../batch/packet-batch.js';
 import { CliError, EXIT_ADDRESS } from '../cli/exit-codes.js';
@@ -77,7 +77,7 @@ export function interfaceNames(): string[] {
       .map((l) => l.split(':')[0]!.trim())
       .filter((n) => n.length > 0);
   } catch {
-    return Object.keys(os.networkInterfaces());
+    return Object.keys(networkInterfaces());
   }
 }
 
@@ -92,7 +92,7 @@ export function checkInterface(name: string): void {
 /** The IPv4 address of an interface, or a CliError (exit 5) naming the ones that exist. */
 export function interfaceAddress(name: string): string {
   checkInterface(name);
-  const a = os.networkInterfaces()[name]?.find((x) => x.family === 'IPv4');
+  const a = networkInterfaces()[name]?.find((x) => x.family === 'IPv4');
   if (a) return a.address;
   throw new CliError(`--interface ${name}: it has no IPv4 address`, EXIT_ADDRESS);
 }
@@ -130,7 +130,7 @@ export async function startForward(o: ForwardRunOptions): Promise<RunningForward
       });
       const io = raw;
       cleanups.push(() => io.close());
-      const local = new Set(Object.values(os.networkInterfaces()).flatMap((l) => (l ?? []).map((x) => x.address)));
+      const local = new Set(Object.values(networkInterfaces()).flatMap((l) => (l ?? []).map((x) => x.address)));
       const missing = cfg.slb.vips.filter((v) => !local.has(v));
       if (missing.length > 0) log.warn({ missing }, `raw mode: ${missing.join(', ')} not local addresses here: the kernel will not hand their traffic to raw sockets`);
       const problems = await raw.openSinks(cfg.slb.vips.filter((v) => local.has(v)));

@@ -3,7 +3,7 @@
  * each gateway (namespace). Every datagram of at most 512 bytes is sent back unchanged to
  * where it came from (same size: no amplification); longer ones are ignored.
  */
-import dgram from 'node:dgram';
+import { createSocket } from 'node:dgram';
 
 export const MAX_ECHO = 512;
 
@@ -17,7 +17,7 @@ export interface Responder {
 
 /** Bind `host:port` and echo. Rejects with the bind error (EADDRINUSE, EADDRNOTAVAIL...). */
 export async function startResponder(host: string, port: number): Promise<Responder> {
-  const sock = dgram.createSocket({ type: 'udp4' });
+  const sock = createSocket({ type: 'udp4' });
   await new Promise<void>((resolve, reject) => {
     sock.once('error', reject);
     sock.bind(port, host, () => {

@@ -15,7 +15,7 @@
  * A reply counts only when it comes from the probed DIP and port and carries the magic,
  * the gateway index and the sequence sent.
  */
-import dgram from 'node:dgram';
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import type { Prober } from './live-health.js';
 
 export const PROBE_MAGIC = Buffer.from('GWPLPRB1', 'latin1');
@@ -23,13 +23,13 @@ export const PROBE_LEN = 16;
 export { DEFAULT_PROBE_PORT } from '../forward/defaults.js';
 
 export class UdpProber implements Prober {
-  private readonly sock: dgram.Socket;
+  private readonly sock: Socket;
   private readonly out = Buffer.alloc(PROBE_LEN);
   private closed = false;
   sendErrors = 0;
 
   private constructor(
-    sock: dgram.Socket,
+    sock: Socket,
     private readonly hosts: readonly string[],
     private readonly ports: readonly number[],
     private readonly answer: (g: number, seq: number) => void,
@@ -44,7 +44,7 @@ export class UdpProber implements Prober {
    * at `targets[g]` (its DIP and the responder port).
    */
   static async open(targets: ReadonlyArray<{ host: string; port: number }>, answer: (g: number, seq: number) => void, bindHost?: string): Promise<UdpProber> {
-    const sock = dgram.createSocket({ type: 'udp4' });
+    const sock = createSocket({ type: 'udp4' });
     await new Promise<void>((resolve, reject) => {
       sock.once('error', reject);
       sock.bind({ port: 0, ...(bindHost ? { address: bindHost } : {}) }, () => {
@@ -70,7 +70,7 @@ export class UdpProber implements Prober {
     });
   }
 
-  private onMessage(m: Buffer, r: dgram.RemoteInfo): void {
+  private onMessage(m: Buffer, r: RemoteInfo): void {
     if (m.length < PROBE_LEN || m.compare(PROBE_MAGIC, 0, 8, 0, 8) !== 0) return;
     const g = m.readUInt32BE(12);
     if (g >= this.hosts.length || this.hosts[g] !== r.address || this.ports[g] !== r.port) return;

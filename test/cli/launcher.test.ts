@@ -1,0 +1,77 @@
+/**
+ * The launcher (src/cli/launch.ts, dist/src/cli/main.js): the build's V8 code cache is one V8
+ * accepts under the CLI's own node flags; `replay` loads none of the node modules only the
+ * forwarder and the lab use (they are required lazily, as is node:crypto); and a bundled
+ * command that does use them (the forwarder with --metrics: dgram, http, os, prom-client
+ * through the launcher's import) runs.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const cli = path.join(root, 'dist/src/cli/main.js');
+const bundle = path.join(root, 'dist/src/cli/gwplane.cjs');
+/** The flags of the launcher's first line, to which V8 ties the cache. */
+const flags = fs.readFileSync(cli, 'utf8').split('\n', 1)[0]!.split(/\s+/).filter((x) => x.startsWith('--'));
+
+describe('launcher', () => {
+  it('runs by its first line with node flags, and the build left a code cache V8 accepts under them', () => {
+    expect(flags).toContain('--max-semi-space-size=2');
+    expect(fs.existsSync(`${bundle}.cache`)).toBe(true);
+    const probe = [
+      "const fs = require('fs'), vm = require('vm');",
+      `const file = ${JSON.stringify(bundle)};`,
+      "const src = `(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(file, 'utf8').replace(/^#!.*/, '')}\\n})`;",
+      "const s = new vm.Script(src, { filename: file, cachedData: fs.readFileSync(file + '.cache') });",
+      'process.stdout.write(String(s.cachedDataRejected));',
+    ].join('\n');
+    const accepted = spawnSync(process.execPath, [...flags, '-e', probe], { encoding: 'utf8' });
+    expect(accepted.stdout).toBe('false');
+    // without the flags V8 rejects it, and the CLI still runs (compiled as usual)
+    const rejected = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' });
+    expect(rejected.stdout).toBe('true');
+    const r = spawnSync(process.execPath, [cli, '--version'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('replay loads no node module that only the forwarder, the lab or a random key need', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gwplane-launcher-'));
+    try {
+      const list = path.join(dir, 'modules.txt');
+      const preload = path.join(dir, 'preload.cjs');
+      fs.writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')));\n`);
+      const r = spawnSync(process.execPath, [...flags, '-r', preload, cli, 'replay', '-r', 'fixtures/demo/demo.pcap', '--config', 'fixtures/configs/demo.yaml', '-w', path.join(dir, 'out.pcap')], { cwd: root, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const loaded = new Set(fs.readFileSync(list, 'utf8').split('\n'));
+      expect(loaded.has('NativeModule fs')).toBe(true); // the list is what it claims to be
+      // (net is not in the list: a process whose stdout is a pipe, as here, loads it for stdout)
+      for (const m of ['child_process', 'dgram', 'http', 'crypto']) expect(loaded.has(`NativeModule ${m}`), m).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the bundled forwarder runs with the lazily required modules: VXLAN sockets, /metrics over HTTP', async () => {
+    const port = 20000 + (process.pid % 20000);
+    const c = spawn(process.execPath, [...flags, cli, 'forward', '--config', 'fixtures/configs/lab.yaml', '--io', 'vxlan', '--vxlan-listen', `127.0.0.1:${port + 1}`, '--metrics', `127.0.0.1:${port}`, '--log-format', 'json'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    c.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    try {
+      let body = '';
+      for (let i = 0; i < 100 && body === ''; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        body = await fetch(`http://127.0.0.1:${port}/metrics`).then((x) => x.text(), () => '');
+      }
+      expect(body, stderr).toMatch(/^gwplane_/m);
+    } finally {
+      c.kill('SIGTERM');
+      await new Promise((r) => c.once('exit', r));
+    }
+    expect(stderr).toMatch(/forwarding \(--io vxlan\)/);
+  }, 30_000);
+});
