@@ -11,8 +11,9 @@
  * module bundle with cache and CommonJS together, 0.96x with CommonJS alone: interleaved runs,
  * native-free-notes.md), and one CommonJS file spares the ES module loader's resolution of ~15
  * chunks and the facades it builds for `node:` modules (`import fs from 'node:fs'` loads the
- * stream modules for `fs.ReadStream`). A cache that is missing, stale or made by another V8 or
- * other flags is rejected by V8 (`cachedDataRejected`) and the program is compiled as usual.
+ * stream modules for `fs.ReadStream`). A cache that is missing, made for another state of the
+ * bundle, or made by another V8 or under other flags (V8 rejects it: `cachedDataRejected`) is
+ * not used, and the program is compiled as usual.
  * No static import here, so that this file costs no module facade either.
  *
  * The first line starts node with two flags, measured on this 2-core machine (bench/RESULTS.md,
@@ -39,18 +40,24 @@ const cacheFile = `${file}.cache`;
 
 // CommonJS's wrapper, as node's own loader applies it; the first line (#!) is not JavaScript
 const source = `(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(file, 'utf8').replace(/^#!.*/, '')}\n})`;
+// V8 checks a cache against its version, its flags and the source's length only: the cache
+// file starts with the size and mtime of the bundle it was made from, so that a bundle changed
+// since (same length or not) is compiled from its source
+const stamp = new Float64Array(2);
+const st = fs.statSync(file);
+stamp[0] = st.size;
+stamp[1] = st.mtimeMs;
+const stampBytes = Buffer.from(stamp.buffer);
 let cachedData: Buffer | undefined;
 try {
-  cachedData = fs.readFileSync(cacheFile);
+  const c = fs.readFileSync(cacheFile);
+  if (c.length > stampBytes.length && c.subarray(0, stampBytes.length).equals(stampBytes)) cachedData = c.subarray(stampBytes.length);
 } catch {
   // no cache: compile as usual
 }
-const script = new vm.Script(source, {
-  filename: file,
-  cachedData,
-});
+const script = new vm.Script(source, { filename: file, cachedData });
 if (process.env.GWPLANE_WRITE_CODE_CACHE === '1') {
-  process.once('exit', () => fs.writeFileSync(cacheFile, script.createCachedData()));
+  process.once('exit', () => fs.writeFileSync(cacheFile, Buffer.concat([stampBytes, script.createCachedData()])));
 }
 const load = script.runInThisContext() as (e: object, r: NodeJS.Require, m: object, f: string, d: string) => void;
 const mod = { exports: {} as typeof import('./gwplane.js') };

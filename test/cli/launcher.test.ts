@@ -26,7 +26,10 @@ describe('launcher', () => {
       "const fs = require('fs'), vm = require('vm');",
       `const file = ${JSON.stringify(bundle)};`,
       "const src = `(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(file, 'utf8').replace(/^#!.*/, '')}\\n})`;",
-      "const s = new vm.Script(src, { filename: file, cachedData: fs.readFileSync(file + '.cache') });",
+      // the cache file: 16 bytes naming the bundle it was made from (size, mtime), then V8's data
+      "const c = fs.readFileSync(file + '.cache'), st = fs.statSync(file);",
+      "if (c.readDoubleLE(0) !== st.size || c.readDoubleLE(8) !== st.mtimeMs) throw new Error('cache made for another bundle');",
+      "const s = new vm.Script(src, { filename: file, cachedData: c.subarray(16) });",
       'process.stdout.write(String(s.cachedDataRejected));',
     ].join('\n');
     const accepted = spawnSync(process.execPath, [...flags, '-e', probe], { encoding: 'utf8' });
@@ -37,6 +40,38 @@ describe('launcher', () => {
     const r = spawnSync(process.execPath, [cli, '--version'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('a bundle changed after its cache was made is compiled from its source, not from the stale cache', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gwplane-launcher-'));
+    try {
+      // a copy of dist/src/cli whose bundle prints another version, at the same length
+      const cliDir = path.join(dir, 'dist/src/cli');
+      fs.mkdirSync(cliDir, { recursive: true });
+      fs.copyFileSync(path.join(root, 'package.json'), path.join(dir, 'package.json'));
+      fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
+      for (const f of ['main.js', 'gwplane.cjs', 'gwplane.cjs.cache']) fs.copyFileSync(path.join(root, 'dist/src/cli', f), path.join(cliDir, f));
+      const stamp = fs.readFileSync(path.join(cliDir, 'gwplane.cjs.cache')).subarray(0, 16);
+      const st = fs.statSync(path.join(cliDir, 'gwplane.cjs'));
+      // restore the stamp of the copied bundle (its size, its new mtime): the cache is valid for it
+      const s2 = Buffer.alloc(16);
+      s2.writeDoubleLE(st.size, 0);
+      s2.writeDoubleLE(st.mtimeMs, 8);
+      fs.writeFileSync(path.join(cliDir, 'gwplane.cjs.cache'), Buffer.concat([s2, fs.readFileSync(path.join(cliDir, 'gwplane.cjs.cache')).subarray(16)]));
+      expect(stamp.readDoubleLE(0)).toBe(st.size);
+      const run = (): string => spawnSync(process.execPath, [...flags, path.join(cliDir, 'main.js'), '--version'], { encoding: 'utf8' }).stdout.trim();
+      expect(run()).toMatch(/^\d+\.\d+\.\d+$/);
+      // the same length, other code: the version read from package.json becomes a constant
+      const src = fs.readFileSync(path.join(cliDir, 'gwplane.cjs'), 'utf8');
+      const from = '.version(version, "-V, --version")';
+      expect(src).toContain(from);
+      const to = `.version(${JSON.stringify('9.9.9'.padEnd(from.length - '.version(, "-V, --version")'.length - 2, '9'))}, "-V, --version")`;
+      expect(to.length).toBe(from.length);
+      fs.writeFileSync(path.join(cliDir, 'gwplane.cjs'), src.replace(from, to));
+      expect(run()).toMatch(/^9\.9\.9/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('replay loads no node module that only the forwarder, the lab or a random key need', () => {
