@@ -59,7 +59,15 @@ await build([
     platform: 'node',
     external,
     optimization,
-    output: { file: 'dist/src/cli/gwplane.cjs', format: 'cjs', codeSplitting: false, sourcemap: true },
+    output: {
+      file: 'dist/src/cli/gwplane.cjs',
+      format: 'cjs',
+      codeSplitting: false,
+      sourcemap: true,
+      // ASCII only (strings, regular expressions and names escaped; comments below), so that the
+      // launcher reads it as a one-byte (latin1) string: no UTF-8 decoding and half the memory
+      charset: 'ascii',
+    },
   },
   single('src/cli/launch.ts', 'dist/src/cli/main.js'),
   single('src/worker/shard-worker.ts', 'dist/src/worker/shard-worker.js'),
@@ -67,6 +75,16 @@ await build([
   single('bench/e2e.ts', 'dist/bench/e2e.js'),
   ...['decoders', 'gc-check', 'parse', 'rww', 'walk'].map((n) => single(`bench/e2e/${n}.ts`, `dist/bench/e2e/${n}.js`)),
 ]);
+
+// The launcher compiles the CLI's bundle as it is (src/cli/launch.ts): wrapped here in
+// CommonJS's module function (on its first line: the source map's lines stay right), and ASCII
+// only: charset 'ascii' escaped strings, regular expressions and names, and what is left
+// (comments) is escaped here the same way.
+const bundleFile = path.join(root, 'dist/src/cli/gwplane.cjs');
+const bundleText = fs
+  .readFileSync(bundleFile, 'utf8')
+  .replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+fs.writeFileSync(bundleFile, `(function (exports, require, module, __filename, __dirname) {${bundleText}\n});\n`);
 
 // the CLI runs by its first line (`#!/usr/bin/env -S node <flags>`: see src/cli/launch.ts)
 const launcher = path.join(root, 'dist/src/cli/main.js');
