@@ -178,6 +178,9 @@ function interleaved(runs: number, cmds: Array<{ cmd: string; args: string[] }>,
 const shell = (cmd: string, args: string[]): string => [cmd, ...args].map((x) => (/[^\w./:=,-]/.test(x) ? `'${x}'` : x)).join(' ');
 const secs = (s: number): string => `${s.toFixed(3)} s`;
 const spread = (xs: number[]): string => `${Math.min(...xs).toFixed(3)}..${Math.max(...xs).toFixed(3)} s over ${xs.length} runs`;
+/** The node flags of the CLI's first line (`#!/usr/bin/env -S node ...`, src/cli/launch.ts). */
+const cliFlags = (): string[] =>
+  fs.readFileSync(path.join(root, 'dist/src/cli/main.js'), 'utf8').split('\n', 1)[0]!.split(/\s+/).filter((x) => x.startsWith('--'));
 const have = (tool: string): boolean => spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
 
 function traceFiles(a: Args): { trace: string; nat: string } {
@@ -504,7 +507,7 @@ async function main(): Promise<void> {
       met: lines === 0 && j.gcs === 0,
       command: shell('node', gargs),
     });
-    const rargs = ['--v8-pool-size=1', '--max-semi-space-size=2', '--trace-gc', cli, 'replay', '-r', trace, '--config', traceCfg, '-w', out('replay-gc.pcap')];
+    const rargs = [...cliFlags(), '--trace-gc', cli, 'replay', '-r', trace, '--config', traceCfg, '-w', out('replay-gc.pcap')];
     const rr = run(node, rargs);
     const rl = rr.stdout.split('\n').filter((l) => /Scavenge|Mark-Compact|Mark-sweep|Minor/i.test(l));
     figures.push({
@@ -513,7 +516,7 @@ async function main(): Promise<void> {
       target: '',
       met: null,
       command: shell('node', rargs),
-      detail: 'the node flags of the CLI (--v8-pool-size=1 --max-semi-space-size=2: 2 MiB young generation); nearly all during startup (config parsing, tables) and the JIT\'s warm-up, where unoptimised code boxes every number that is not a small integer; once optimised the data path allocates nothing (the row above)',
+      detail: `the node flags of the CLI (${cliFlags().join(' ')}); nearly all during startup (config parsing, tables) and the JIT's warm-up, where unoptimised code boxes every number that is not a small integer; once optimised the data path allocates nothing (the row above)`,
     });
   }
 

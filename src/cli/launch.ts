@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --v8-pool-size=1 --max-semi-space-size=2
+#!/usr/bin/env -S node --v8-pool-size=1 --max-semi-space-size=1
 /**
  * The launcher: dist/src/cli/main.js (package.json `bin`). It compiles the bundled program
  * (gwplane.cjs beside it: src/cli/gwplane.ts and everything it imports, one CommonJS file) with
@@ -20,10 +20,12 @@
  * native-free-notes.md): one V8 compiler thread (`--v8-pool-size=1`: the default four compete
  * with the data path for two cores and each keeps a malloc arena: a 1M-packet replay took 656
  * ms instead of 724, and 2.5 MiB less peak RSS), and young-generation semispaces of at most
- * 2 MiB (`--max-semi-space-size=2`: the data path allocates nothing once optimised, so a big
- * young generation only holds what the JIT's warm-up boxed; 68 MiB peak RSS instead of 72 for
- * the same replay). `node dist/src/cli/main.js` without them works the same, a little slower
- * (and without the cache, which V8 ties to its flags).
+ * 1 MiB (`--max-semi-space-size=1`: the data path allocates nothing once optimised, so a big
+ * young generation only holds what the JIT's warm-up boxed; with 2 MiB, 68 MiB peak RSS instead
+ * of 72 for the same replay, and 1 MiB took 0.98x the time of 2 MiB for whole 1M-packet replays,
+ * interleaved runs: every page a process touches first costs ~12 us of page fault here).
+ * `node dist/src/cli/main.js` without them works the same, a little slower (and without the
+ * code cache, which V8 ties to its flags).
  *
  * GWPLANE_WRITE_CODE_CACHE=1 (the build sets it): write the cache at exit, from the functions
  * this run compiled.

@@ -20,7 +20,7 @@ const flags = fs.readFileSync(cli, 'utf8').split('\n', 1)[0]!.split(/\s+/).filte
 
 describe('launcher', () => {
   it('runs by its first line with node flags, and the build left a code cache V8 accepts under them', () => {
-    expect(flags).toContain('--max-semi-space-size=2');
+    expect(flags).toContain('--max-semi-space-size=1');
     const text = fs.readFileSync(bundle);
     expect(text.every((x) => x < 0x80)).toBe(true);
     expect(text.toString('latin1')).toMatch(/^\(function \(exports, require, module, __filename, __dirname\) \{/);
