@@ -31,6 +31,8 @@
  * - decoders:   the npm decoders `cap` and `pcap` (bench/peers/) against gwplane's dissector,
  *               per packet warm (16,384 packets; decoder and dissector each in its own process,
  *               alternately) and as whole processes. Target: gwplane >= 15x faster per packet.
+ *               Beside it, like with like: gwplane's header checks doing what cap decodes
+ *               (parse.js outer: Ethernet, one tag, IPv4, UDP/TCP ports), in the same rounds.
  * - workers:    the data path on one worker thread against two, flows sharded by hash
  *               (src/worker/), warm, in process; the per-packet output digests of the runs
  *               must be equal. Target: two >= 1.5x one, with RSS queues (each worker handed
@@ -370,14 +372,19 @@ async function main(): Promise<void> {
         log(`skipped ${lib}: ${first.skip}`);
         continue;
       }
-      // each in its own process, in alternating rounds: the median of the per-round ratios
+      // each in its own process, in alternating rounds: the median of the per-round ratios;
+      // with cap also gwplane's header checks doing what cap decodes (parse.js outer)
+      const oargs = ['dist/bench/e2e/parse.js', trace, 'outer', '5'];
+      const withOuter = lib === 'cap';
       const ds: number[] = [];
       const gs: number[] = [];
+      const os: number[] = [];
       for (let r = 0; r < a.runs; r++) {
-        const order = r % 2 === 0 ? [dargs, pargs] : [pargs, dargs];
+        const order = withOuter ? [dargs, pargs, oargs] : [dargs, pargs];
+        if (r % 2 === 1) order.reverse();
         for (const args of order) {
           const x = JSON.parse(run(node, args).stdout) as { nsPerPacket: number };
-          (args === dargs ? ds : gs).push(x.nsPerPacket);
+          (args === dargs ? ds : args === pargs ? gs : os).push(x.nsPerPacket);
         }
       }
       const ratio = median(ds.map((d, r) => d / gs[r]!));
@@ -396,6 +403,17 @@ async function main(): Promise<void> {
         command: 'the row above',
         detail: `the median of ${a.runs} per-round ratios, decoder and dissector each in its own process, alternately (20 warm-up rounds in each); what each decodes: bench/e2e/decoders.ts`,
       });
+      if (withOuter) {
+        const same = median(ds.map((d, r) => d / os[r]!));
+        figures.push({
+          what: `gwplane's header checks doing what cap decodes (Ethernet, one 802.1Q tag, IPv4, UDP/TCP ports: no tunnel, no checksum), per packet warm`,
+          value: `${median(os).toFixed(1)} ns/packet; cap / this: ${same.toFixed(1)}x`,
+          target: '',
+          met: null,
+          command: shell('node', oargs),
+          detail: 'like with like, beside the row above, where gwplane does more than cap (every tunnel to the innermost 5-tuple, IPv4 checksums verified) and which the target is judged on; the same rounds, alternately, each in its own process; the packets laid out as decoders.js has them',
+        });
+      }
       const dproc = ['dist/bench/e2e/decoders.js', lib, trace, 'process'];
       const p = timed(a.runs, node, dproc);
       figures.push({ what: `npm ${lib} decoder, read + decode, whole process`, value: `${secs(p.median)} (${spread(p.all)}; ${(p.median / gp.median).toFixed(1)}x gwplane's)`, target: '', met: null, command: shell('node', dproc) });
