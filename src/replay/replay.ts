@@ -297,7 +297,9 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
   /** The end of the slice that starts at packet i: the batch's end, or its first packet at or after the next control point. */
   const sliceEnd = (i: number, m: number): number => {
     const nextCtl = Math.min(nextEvent < events.length ? events[nextEvent]!.at * 1000 : Infinity, health.nextMs);
-    if (tms[m - 1]! < nextCtl) return m;
+    // Every packet compared, with no early return for the common "whole batch" case: a loop
+    // first entered after optimisation has no type feedback, and deoptimised processBatch at the
+    // first health probe in the middle of a batch (--trace-deopt; no change in time measured).
     let j = i + 1;
     while (j < m && tms[j]! < nextCtl) j++;
     return j;
