@@ -12,4 +12,5 @@ import { main, runCli } from './main.js';
 
 export { main, runCli, setExternalImporter };
 
-if (process.argv[1] && import.meta.url.startsWith('file:') && fs.realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) runCli(process.argv);
+// run when this file is the program (the bundle's launcher is main.js, which calls runCli itself)
+if (process.argv[1] && fs.realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) runCli(process.argv);

@@ -7,7 +7,7 @@
  * Imported, it runs nothing and exports `main` (tests).
  *
  * Why: starting gwplane is mostly compiling its JavaScript and loading modules. The cache
- * spares V8 the parsing and bytecode generation (`replay -c 1` took 0.84x the time of the ES
+ * spares V8 the parsing and bytecode generation (`replay -c 1` took 0.85x the time of the ES
  * module bundle with cache and CommonJS together, 0.96x with CommonJS alone: interleaved runs,
  * native-free-notes.md), and one CommonJS file spares the ES module loader's resolution of ~15
  * chunks and the facades it builds for `node:` modules (`import fs from 'node:fs'` loads the
