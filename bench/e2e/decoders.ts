@@ -6,7 +6,9 @@
  *
  *   node dist/bench/e2e/decoders.js cap|pcap IN process        read + decode every packet
  *   node dist/bench/e2e/decoders.js cap|pcap IN warm [rounds]  decode the first 16,384 packets (PARSE_MAX, as
- *                                                              parse.js), preloaded (median ns/packet)
+ *                                                              parse.js), preloaded (median ns/packet after
+ *                                                              the warm-up of warm-rounds.ts)
+ *   node dist/bench/e2e/decoders.js cap|pcap IN check          only whether the decoder loads
  *
  * What each decodes, as deep as it goes by itself:
  * - cap (`cap.decoders`): Ethernet (one 802.1Q tag), IPv4, then UDP or TCP. No GRE, ESP or
@@ -25,6 +27,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { walkFile } from './pcap-walk.js';
+import { warmNsPerPacket } from './warm-rounds.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // dist/bench/e2e -> bench/peers (sources) of the repository
@@ -65,13 +68,14 @@ function load(lib: string): Decode | string {
   }
 }
 
-/** Unmeasured rounds first, so that the JIT has optimised both sides (one round of 16k packets was not enough). */
-const WARMUP_ROUNDS = 20;
-
-const [lib = '', file = '', mode = 'process', roundsArg = '5'] = process.argv.slice(2);
+const [lib = '', file = '', mode = 'process', roundsArg = '30'] = process.argv.slice(2);
 const decode = load(lib);
 if (typeof decode === 'string') {
   process.stdout.write(JSON.stringify({ skip: decode }) + '\n');
+  process.exit(0);
+}
+if (mode === 'check') {
+  process.stdout.write('{}\n');
   process.exit(0);
 }
 // pcap.decode.packet wants a 16-byte libpcap header (sec, usec, caplen, len): the record header is exactly that
@@ -100,12 +104,8 @@ if (mode === 'process') {
     pkts.push(whole.subarray(p + 16, p + 16 + cap));
     p += 16 + cap;
   }
-  const xs: number[] = [];
-  for (let r = 0; r < Number(roundsArg) + WARMUP_ROUNDS; r++) {
-    const t = process.hrtime.bigint();
+  const ns = warmNsPerPacket(() => {
     for (let i = 0; i < pkts.length; i++) sink ^= decode(pkts[i]!, 0, pkts[i]!.length, hdrs[i]!);
-    if (r >= WARMUP_ROUNDS) xs.push(Number(process.hrtime.bigint() - t) / pkts.length); // the first rounds warm up (JIT)
-  }
-  xs.sort((a, b) => a - b);
-  process.stdout.write(JSON.stringify({ packets: pkts.length, nsPerPacket: xs[xs.length >> 1], sink }) + '\n');
+  }, pkts.length, Number(roundsArg));
+  process.stdout.write(JSON.stringify({ packets: pkts.length, nsPerPacket: ns, sink }) + '\n');
 }

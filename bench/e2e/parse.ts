@@ -2,7 +2,8 @@
  * gwplane's parse, for the comparison with the npm decoders (bench/e2e.ts):
  *   node dist/bench/e2e/parse.js IN process        read + dissect every packet (a whole process)
  *   node dist/bench/e2e/parse.js IN warm [rounds]  dissect the first 16,384 packets (PARSE_MAX), preloaded,
- *                                                  ns/packet (median of rounds after the warm-up rounds)
+ *                                                  ns/packet (median of rounds after the warm-up of
+ *                                                  warm-rounds.ts)
  *   node dist/bench/e2e/parse.js IN outer [rounds] the same packets, laid out as decoders.js has them (one
  *                                                  buffer, each packet's offset and length), through
  *                                                  gwplane's header checks (src/wire) doing what the npm
@@ -22,13 +23,11 @@ import { udpCheck, udpDport, udpSport } from '../../src/wire/udp.js';
 import { vlanCheck, vlanType } from '../../src/wire/vlan.js';
 import fs from 'node:fs';
 import { loadBatches } from '../load-capture.js';
+import { warmNsPerPacket } from './warm-rounds.js';
 
-/** Unmeasured rounds first, so that the JIT has optimised both sides (one round of 16k packets was not enough). */
-const WARMUP_ROUNDS = 20;
-
-const [file, mode = 'process', roundsArg = '5'] = process.argv.slice(2);
+const [file, mode = 'process', roundsArg = '30'] = process.argv.slice(2);
 if (!file) {
-  process.stderr.write('usage: parse.js IN process|warm [rounds]\n');
+  process.stderr.write('usage: parse.js IN process|warm|outer [rounds]\n');
   process.exit(2);
 }
 if (mode === 'process') {
@@ -63,24 +62,16 @@ if (mode === 'process') {
   const off = Int32Array.from(offs);
   const len = Int32Array.from(lens);
   let sink = 0;
-  const xs: number[] = [];
-  for (let r = 0; r < Number(roundsArg) + WARMUP_ROUNDS; r++) {
-    const t = process.hrtime.bigint();
+  const ns = warmNsPerPacket(() => {
     for (let i = 0; i < off.length; i++) sink ^= outer(v, off[i]!, off[i]! + len[i]!);
-    if (r >= WARMUP_ROUNDS) xs.push(Number(process.hrtime.bigint() - t) / off.length);
-  }
-  xs.sort((a, b) => a - b);
-  process.stdout.write(JSON.stringify({ packets: off.length, nsPerPacket: xs[xs.length >> 1], sink }) + '\n');
+  }, off.length, Number(roundsArg));
+  process.stdout.write(JSON.stringify({ packets: off.length, nsPerPacket: ns, sink }) + '\n');
 } else {
   const { batches, packets } = loadBatches(file, Number(process.env.PARSE_MAX ?? 16_384));
-  const xs: number[] = [];
-  for (let r = 0; r < Number(roundsArg) + WARMUP_ROUNDS; r++) {
-    const t = process.hrtime.bigint();
+  const ns = warmNsPerPacket(() => {
     for (const b of batches) dissectBatch(b);
-    if (r >= WARMUP_ROUNDS) xs.push(Number(process.hrtime.bigint() - t) / packets); // the first rounds warm up (JIT)
-  }
-  xs.sort((a, b) => a - b);
-  process.stdout.write(JSON.stringify({ packets, nsPerPacket: xs[xs.length >> 1] }) + '\n');
+  }, packets, Number(roundsArg));
+  process.stdout.write(JSON.stringify({ packets, nsPerPacket: ns }) + '\n');
 }
 
 /** What decoders.ts has `cap` decode, with gwplane's header checks: a number from the fields read. */
