@@ -225,6 +225,15 @@ function repeatCapture(src: string, dst: string, bytes: number): { packets: numb
   return { packets, bytes: written };
 }
 
+/**
+ * Every process timed here runs without NODE_EXTRA_CA_CERTS: Node 20 parses that CA file at each
+ * start (36 ms of `node -e 0` on this machine, where it is set), gwplane's launcher drops it by
+ * its first line (src/cli/launch.ts), and the limit and the other reference processes must not
+ * pay a cost the CLI does not.
+ */
+const caCertsDropped = process.env.NODE_EXTRA_CA_CERTS !== undefined;
+delete process.env.NODE_EXTRA_CA_CERTS;
+
 async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
   const node = process.execPath;
@@ -551,7 +560,7 @@ async function main(): Promise<void> {
     const lines = [
       '## Whole process and reference points',
       '',
-      `Command: \`${command}\` (after \`npm run build\`; traces from fixtures/gen-trace.ts in bench/out/, not committed). Whole-process times: median of ${a.runs} runs after one untimed run.`,
+      `Command: \`${command}\` (after \`npm run build\`; traces from fixtures/gen-trace.ts in bench/out/, not committed). Whole-process times: median of ${a.runs} runs after one untimed run.${caCertsDropped ? ' NODE_EXTRA_CA_CERTS was set and is removed for every process timed (gwplane drops it itself: src/cli/launch.ts).' : ''}`,
       '',
       `- date: ${facts.date}`,
       `- machine: ${facts.cpu}, ${facts.cores} cores, ${facts.platform}`,

@@ -46,6 +46,17 @@ describe('launcher', () => {
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
+  it('starts node without NODE_EXTRA_CA_CERTS (a CA file node would parse at every start; gwplane makes no TLS connection)', () => {
+    // node warns at startup when that file cannot be loaded: run by the first line, no warning
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: path.join(os.tmpdir(), 'gwplane-no-such-ca-file.pem') };
+    const direct = spawnSync(process.execPath, [...flags, cli, '--version'], { encoding: 'utf8', env });
+    expect(direct.stderr).toMatch(/Ignoring extra certs/);
+    const r = spawnSync(cli, ['--version'], { encoding: 'utf8', env });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
   it('a bundle changed after its cache was made is compiled from its source, not from the stale cache', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gwplane-launcher-'));
     try {
