@@ -15,6 +15,7 @@ import type { GwConfig } from '../control/config-schema.js';
 import { Controller } from '../control/controller.js';
 import type { NatRule, PlacedConnection } from '../control/placement.js';
 import { EXIT_USAGE } from './exit-codes.js';
+import { stdout } from './output.js';
 
 export interface ConfigCheckOptions {
   json?: boolean;
@@ -212,10 +213,10 @@ export function runConfigCheck(file: string, o: ConfigCheckOptions): void {
     process.stderr.write(list.map((x) => `gwplane: error: ${x.message}\n`).join(''));
     if (o.json) {
       const errors = list.map((x) => ({ file: x.file, line: x.line, col: x.col, field: x.field, what: x.what, message: x.message }));
-      process.stdout.write(JSON.stringify({ file, ok: false, errors }, null, 2) + '\n');
+      stdout().write(JSON.stringify({ file, ok: false, errors }, null, 2) + '\n');
     }
     process.exitCode = EXIT_USAGE;
     return;
   }
-  process.stdout.write(o.json ? JSON.stringify(result, null, 2) + '\n' : configCheckText(result));
+  stdout().write(o.json ? JSON.stringify(result, null, 2) + '\n' : configCheckText(result));
 }

@@ -4,6 +4,7 @@ import { loadConfig } from '../control/config-load.js';
 import { makeHashKey } from '../lb/hash.js';
 import { explainFlow } from '../replay/explain.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
+import { stdout } from './output.js';
 
 export interface ExplainCommandOptions {
   config: string;
@@ -30,7 +31,7 @@ export function runExplainCommand(flow: string, o: ExplainCommandOptions): void 
   });
   if (typeof r === 'string') throw new CliError(r, EXIT_USAGE);
   if (o.json) {
-    process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+    stdout().write(JSON.stringify(r, null, 2) + '\n');
     return;
   }
   const lines = [
@@ -40,5 +41,5 @@ export function runExplainCommand(flow: string, o: ExplainCommandOptions): void 
     'why:',
     ...r.why.map((w) => `  - ${w}`),
   ];
-  process.stdout.write(lines.join('\n') + '\n');
+  stdout().write(lines.join('\n') + '\n');
 }

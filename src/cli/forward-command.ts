@@ -10,6 +10,7 @@ import { VXLAN_PORT, type Endpoint } from '../forward/io-vxlan.js';
 import { startForward } from '../forward/run.js';
 import { forwardSummaryJson, forwardSummaryText } from '../forward/summary.js';
 import { CliError, EXIT_RUNTIME, EXIT_USAGE } from './exit-codes.js';
+import { stdout } from './output.js';
 
 export interface ForwardCommandOptions {
   config: string;
@@ -98,7 +99,7 @@ export async function runForwardCommand(o: ForwardCommandOptions): Promise<void>
   process.removeAllListeners('SIGTERM');
   await running.stop();
   const text = o.json ? JSON.stringify(forwardSummaryJson(f, running.health, o.io), null, 2) + '\n' : forwardSummaryText(f, running.health, o.io);
-  process.stdout.write(text);
+  stdout().write(text);
   if (outcome.error !== undefined) {
     log.error({ err: outcome.error }, 'socket error: stopping');
     throw new CliError(`forward: ${(outcome.error as Error)?.message ?? String(outcome.error)}`, EXIT_RUNTIME);

@@ -8,6 +8,7 @@ import type { GwConfig } from '../control/config-schema.js';
 import { LAB, labDown, labNamespaces, labPlan, labUnavailableReason, labUp, LabError, LAB_NAMESPACES } from '../forward/lab.js';
 import { STREAM_KINDS, writeLabTraffic, type StreamKind } from '../forward/lab-traffic.js';
 import { CliError, EXIT_PERMISSION, EXIT_RUNTIME, EXIT_USAGE } from './exit-codes.js';
+import { stdout } from './output.js';
 
 export { DEFAULT_LAB_CONFIG } from './forward-args.js';
 
@@ -41,7 +42,7 @@ export function runLabUp(o: LabUpOptions): void {
       if (e instanceof LabError) throw new CliError(`lab: ${e.message}`, EXIT_USAGE);
       throw e;
     }
-    for (const c of plan.commands) process.stdout.write(`${c.join(' ')}\n`);
+    for (const c of plan.commands) stdout().write(`${c.join(' ')}\n`);
     return;
   }
   needRoot();
@@ -63,18 +64,18 @@ export function runLabUp(o: LabUpOptions): void {
     `  gwplane lab traffic --config ${o.config} --out lab.pcap && ip netns exec onprem tcpreplay -i vx0 --pps 1000 lab.pcap`,
     '  gwplane lab down',
   ];
-  process.stdout.write(out.join('\n') + '\n');
+  stdout().write(out.join('\n') + '\n');
 }
 
 export function runLabDown(o: { verbose?: boolean }): void {
   needRoot();
   const done = labDown(o.verbose ? (s) => process.stderr.write(`+ ${s}\n`) : undefined);
-  process.stdout.write(done.length === 0 ? 'lab down: nothing to remove\n' : `lab down: ${done.filter((d) => d.startsWith('ip')).length} namespaces removed\n`);
+  stdout().write(done.length === 0 ? 'lab down: nothing to remove\n' : `lab down: ${done.filter((d) => d.startsWith('ip')).length} namespaces removed\n`);
 }
 
 export function runLabStatus(): void {
   const have = labNamespaces();
-  process.stdout.write(have.length === 0 ? 'lab: down\n' : `lab: namespaces present: ${have.join(', ')}${have.length < LAB_NAMESPACES.length ? ' (partial: run gwplane lab down)' : ''}\n`);
+  stdout().write(have.length === 0 ? 'lab: down\n' : `lab: namespaces present: ${have.join(', ')}${have.length < LAB_NAMESPACES.length ? ' (partial: run gwplane lab down)' : ''}\n`);
 }
 
 export interface LabTrafficOptions {
@@ -92,5 +93,5 @@ export function runLabTraffic(o: LabTrafficOptions): void {
   const bad = kinds?.filter((k) => !STREAM_KINDS.includes(k));
   if (bad && bad.length > 0) throw new CliError(`--kinds: unknown ${bad.join(', ')} (kinds: ${STREAM_KINDS.join(', ')})`, EXIT_USAGE);
   const r = writeLabTraffic(cfg, o.out, { rounds: o.rounds, mode: o.mode, flowsPerSite: o.flows, ...(kinds ? { kinds } : {}) });
-  process.stdout.write(`wrote ${r.packets} packets (${r.streams.length} streams x ${o.rounds} rounds) to ${o.out}\n`);
+  stdout().write(`wrote ${r.packets} packets (${r.streams.length} streams x ${o.rounds} rounds) to ${o.out}\n`);
 }

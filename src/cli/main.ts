@@ -26,6 +26,7 @@ import type { runResponderCommand } from './responder-command.js';
 import type { LabTrafficOptions, LabUpOptions } from './lab-command.js';
 
 import { CliError, EXIT_RUNTIME, EXIT_USAGE } from './exit-codes.js';
+import { stdout } from './output.js';
 
 const pkgPath = fileURLToPath(new URL('../../../package.json', import.meta.url));
 const version = (JSON.parse(fs.readFileSync(pkgPath, 'utf8')) as { version: string }).version;
@@ -47,7 +48,9 @@ export function buildProgram(): Command {
     .version(version, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_HELP)
-    .exitOverride();
+    .exitOverride()
+    // help and version through stdout(), quiet on a closed pipe (inherited by the subcommands)
+    .configureOutput({ writeOut: (s) => stdout().write(s) });
 
   program
     .command('dissect')
@@ -259,17 +262,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-// A reader that went away (`gwplane --help | head`) is not an error: stop quietly.
-function quietOnEpipe(stream: NodeJS.WriteStream): void {
-  stream.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw e;
-  });
-}
-
 /** Run the command line on `argv` and set the process's exit code (the program's entry). */
 export function runCli(argv: string[]): void {
-  quietOnEpipe(process.stdout);
   main(argv).then(
     (code) => {
       process.exitCode = code;

@@ -5,6 +5,7 @@ import { makeHashKey } from '../lb/hash.js';
 import { runReplayAsync } from '../replay/replay.js';
 import { replaySummaryJson, replaySummaryText } from '../replay/summary.js';
 import { CliError, EXIT_USAGE } from './exit-codes.js';
+import { stderrForProgress, TextOut } from './output.js';
 import { ReplayProgress } from './progress.js';
 
 export interface ReplayCommandOptions {
@@ -40,7 +41,7 @@ export async function runReplayCommand(o: ReplayCommandOptions): Promise<void> {
   process.once('SIGINT', onSig);
   process.once('SIGTERM', onSig);
   // Progress on stderr: a bar on a terminal, `--stats` lines anywhere (src/cli/progress.ts).
-  const progress = new ReplayProgress({ stream: process.stderr, ...(o.stats !== undefined ? { statsEverySec: o.stats } : {}) });
+  const progress = new ReplayProgress({ stream: stderrForProgress(), ...(o.stats !== undefined ? { statsEverySec: o.stats } : {}) });
   let r;
   try {
     // Async: the event loop gets a turn between batches, so Ctrl-C (SIGINT) stops the run
@@ -63,7 +64,10 @@ export async function runReplayCommand(o: ReplayCommandOptions): Promise<void> {
   // With the capture on stdout, the summary goes to stderr.
   const toStderr = o.write === '-';
   const text = o.json ? JSON.stringify(replaySummaryJson(r), null, 2) + '\n' : replaySummaryText(r);
-  (toStderr ? process.stderr : process.stdout).write(text);
+  // written with fs.writeSync (TextOut): node's stream for stdout is never made (src/cli/output.ts)
+  const out = new TextOut(toStderr ? 2 : 1);
+  out.write(text);
+  out.flush();
   if (o.report !== undefined) {
     // the report's module (charts, page) is loaded only when a report is asked for
     const { writeReportFile } = await import('../report/report.js');

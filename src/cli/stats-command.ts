@@ -6,6 +6,7 @@
  */
 import { CliError, EXIT_RUNTIME } from './exit-codes.js';
 import type { Endpoint } from '../forward/io-vxlan.js';
+import { stdout } from './output.js';
 
 export interface Sample {
   name: string;
@@ -104,5 +105,5 @@ export async function runStatsCommand(o: { metrics: Endpoint; json?: boolean }):
   }
   const j = statsFromMetrics(parsePrometheus(text));
   if ((j.gateways as unknown[]).length === 0) throw new CliError(`stats: ${url} is not a gwplane forwarder's metrics`, EXIT_RUNTIME);
-  process.stdout.write(o.json ? JSON.stringify(j, null, 2) + '\n' : statsText(j));
+  stdout().write(o.json ? JSON.stringify(j, null, 2) + '\n' : statsText(j));
 }

@@ -21,6 +21,7 @@ import { VxlanIo, type Endpoint } from './io-vxlan.js';
 import { startMetrics, type MetricsServer } from './metrics.js';
 import { loadRawSocket, openRawSocket, type RawSocketModule } from './raw-socket.js';
 import { statsLine, type StatsSnapshot } from './summary.js';
+import { stdout } from '../cli/output.js';
 
 export interface ForwardRunOptions {
   cfg: GwConfig;
@@ -164,7 +165,7 @@ export async function startForward(o: ForwardRunOptions): Promise<RunningForward
     health.start(prober);
     if (o.statsSec && o.statsSec > 0) {
       let snap: StatsSnapshot = { atMs: fwd.nowMs(), rx: 0, tx: 0 };
-      const out = o.statsOut ?? ((l: string) => process.stdout.write(`${l}\n`));
+      const out = o.statsOut ?? ((l: string) => stdout().write(`${l}\n`));
       statsTimer = setInterval(() => {
         const r = statsLine(fwd, snap);
         snap = r.snap;

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { EVENT_STYLE, PALETTE, groupedBarChart, hbarChart, legend, timeChart, type EventMark } from './charts.js';
 import { parseRunJson, type RunJson } from './run-data.js';
 import { el, esc } from './svg.js';
+import { stdout } from '../cli/output.js';
 
 /** The scenario's events as chart markers, in time order. */
 export function reportEvents(run: RunJson): EventMark[] {
@@ -374,7 +375,7 @@ export function renderReport(run: RunJson): string {
 export function writeReportFile(json: unknown, file: string): void {
   const html = renderReport(parseRunJson(json));
   if (file === '-') {
-    process.stdout.write(html);
+    stdout().write(html);
     return;
   }
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);

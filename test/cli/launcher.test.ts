@@ -99,11 +99,23 @@ describe('launcher', () => {
       expect(r.status, r.stderr).toBe(0);
       const loaded = new Set(fs.readFileSync(list, 'utf8').split('\n'));
       expect(loaded.has('NativeModule fs')).toBe(true); // the list is what it claims to be
-      // (net is not in the list: a process whose stdout is a pipe, as here, loads it for stdout)
-      for (const m of ['child_process', 'dgram', 'http', 'crypto']) expect(loaded.has(`NativeModule ${m}`), m).toBe(false);
+      // net and stream too: stdout and stderr are pipes here, and node makes their streams (which
+      // load net) only when process.stdout or process.stderr is first used (src/cli/output.ts)
+      for (const m of ['child_process', 'dgram', 'http', 'crypto', 'net', 'stream']) expect(loaded.has(`NativeModule ${m}`), m).toBe(false);
+      expect(r.stdout).toMatch(/^Actual: \d+ packets/m); // the summary, written without the stream
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('help into a pipe whose reader has gone (gwplane --help | head -0) ends quietly with 0', async () => {
+    const c = spawn(cli, ['--help'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    c.stdout!.destroy(); // the reader goes away before gwplane writes: its write meets EPIPE
+    let stderr = '';
+    c.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => c.on('close', (x) => resolve(x)));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 
   it('the bundled forwarder runs with the lazily required modules: VXLAN sockets, /metrics over HTTP', async () => {
