@@ -245,7 +245,6 @@ async function main(): Promise<void> {
   const out = (n: string): string => `bench/out/${n}`;
   const traceCfg = 'bench/configs/trace.yaml';
   const natCfg = 'bench/configs/nat1.yaml';
-  let replayMedian = 0;
 
   if (a.only.has('replay') || a.only.has('limit')) {
     const args = ['replay', '-r', trace, '--config', traceCfg, '-w', out('replay-out.pcap')];
@@ -255,7 +254,6 @@ async function main(): Promise<void> {
     log(`replay, startup, limit, node alone, interleaved: ${shell(cli, args)} / ${shell(cli, sargs)} / ${shell('node', largs)} / node -e 0`);
     const t = interleaved(a.runs, [{ cmd: cli, args }, { cmd: cli, args: sargs }, { cmd: node, args: largs }, { cmd: node, args: nargs }], [out('replay-out.pcap'), out('rww-out.pcap')]);
     const [r, st, l, n0] = t.times as [Timed, Timed, Timed, Timed];
-    replayMedian = r.median;
     figures.push({ what: 'node alone: `node -e 0`', value: `${secs(n0.median)} (${spread(n0.all)})`, target: '', met: null, command: shell('node', nargs) });
     figures.push({
       what: 'gwplane replay startup: the same command with -c 1 (module loading, config, tables)',
