@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { columnCases } from './batch/columns.bench.js';
 import { formatResults, machineFacts, ratioText, runCases, type BenchCase, type BenchResult } from './harness.js';
 import { replayIoCases } from './io/replay-io.bench.js';
 import { flowTableCases } from './lb/flow-table.bench.js';
@@ -34,10 +35,10 @@ export interface BenchOptions {
   noResults?: boolean;
 }
 
-/** Every case, in src/ order: wire, lb, nodes/pipeline, io. Cases are built lazily per group. */
+/** Every case, in src/ order: wire, batch, lb, nodes/pipeline, io. Cases are built lazily per group. */
 export function allCases(capture: string): BenchCase[] {
   const groups: Array<() => BenchCase[]> = [
-    readCases, headerCases, checksumCases, hashCases, flowTableCases, maglevCases,
+    readCases, headerCases, checksumCases, columnCases, hashCases, flowTableCases, maglevCases,
     () => (fs.existsSync(capture) ? dissectCases(capture) : []),
     pipelineCases,
     replayIoCases,

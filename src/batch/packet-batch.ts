@@ -7,6 +7,13 @@
  * captured length. Each frame is preceded by HEADROOM free bytes so that a node can
  * prepend an encapsulation in place (IP-in-IP, GRE) by moving `base[i]` back.
  *
+ * Every column but the timestamps (`tsSec tsNsec`, uint32) is int32 and lives in one
+ * Int32Array, `i32` (column K_X at K_X * capacity); the named columns (`l3`, `src` ...) are
+ * views of it. A per-packet loop that writes many columns
+ * does so through `i32` and offsets (dissectBatch): one array costs V8 an index check per
+ * store, where each column's own typed array cost a map check and three field loads per store
+ * (bench/batch/columns.bench.ts). Everything else reads the named columns.
+ *
  * The batch is allocated once and reused: `reset()` only sets `count = 0`. Columns are
  * only meaningful for `i < count`. Offsets are absolute arena offsets, -1 when absent.
  *
@@ -20,6 +27,45 @@
  */
 
 import { slabBuffer } from './slab.js';
+
+/** Column indices in `PacketBatch.i32` (column K at K * capacity), for loops that write many columns. */
+export const K_BASE = 0;
+export const K_LEN = 1;
+export const K_WIRELEN = 2;
+export const K_L3 = 3;
+export const K_L4 = 4;
+export const K_TUN = 5;
+export const K_IL3 = 6;
+export const K_IL4 = 7;
+export const K_IPEND = 8;
+export const K_FLAGS = 9;
+export const K_SRC = 10;
+export const K_DST = 11;
+export const K_PORTS = 12;
+export const K_ISRC = 13;
+export const K_IDST = 14;
+export const K_IPORTS = 15;
+export const K_GREKEY = 16;
+export const K_SPI = 17;
+export const K_ESPSEQ = 18;
+export const K_VNI = 19;
+export const K_HASH = 20;
+export const K_FKC = 21;
+export const K_FKD = 22;
+export const K_TARGET = 23;
+export const K_LINK = 24;
+export const K_ENCAP = 25;
+export const K_DEPTH = 26;
+export const K_VLANCOUNT = 27;
+export const K_TPID0 = 28;
+export const K_VLAN0 = 29;
+export const K_VLAN1 = 30;
+export const K_PROTO = 31;
+export const K_IPROTO = 32;
+export const K_GREPROTO = 33;
+export const K_DROP = 34;
+export const K_NEXT = 35;
+export const K_COUNT = 36;
 
 export const BATCH_SIZE = 256;
 /** Free bytes kept before every frame for in-place encapsulation. */
@@ -74,12 +120,14 @@ export class PacketBatch {
   dv: DataView;
 
   // --- filled by the source (capture reader, socket) ---
+  /** Every Int32 column, one after another (column k at k * capacity): the named columns are views of it. */
+  readonly i32: Int32Array;
   readonly base: Int32Array;
   readonly len: Int32Array;
   readonly wireLen: Int32Array;
   readonly tsSec: Uint32Array;
   readonly tsNsec: Uint32Array;
-  readonly link: Uint16Array;
+  readonly link: Int32Array;
 
   // --- filled by the dissector ---
   readonly l3: Int32Array; // outer IPv4 header
@@ -88,23 +136,23 @@ export class PacketBatch {
   readonly il3: Int32Array; // innermost IPv4 header
   readonly il4: Int32Array; // transport header after the innermost IPv4
   readonly ipEnd: Int32Array; // end of the outer IPv4 datagram, bounded by the capture
-  readonly encap: Uint8Array;
-  readonly depth: Uint8Array; // tunnel nesting depth reached
+  readonly encap: Int32Array;
+  readonly depth: Int32Array; // tunnel nesting depth reached
   readonly flags: Int32Array;
-  readonly vlanCount: Uint8Array;
-  readonly tpid0: Uint16Array; // TPID of the first outer tag (0x8100 or 0x88a8)
-  readonly vlan0: Uint16Array; // VLAN id of the first outer tag
-  readonly vlan1: Uint16Array; // VLAN id of the second outer tag
+  readonly vlanCount: Int32Array;
+  readonly tpid0: Int32Array; // TPID of the first outer tag (0x8100 or 0x88a8)
+  readonly vlan0: Int32Array; // VLAN id of the first outer tag
+  readonly vlan1: Int32Array; // VLAN id of the second outer tag
   readonly src: Int32Array;
   readonly dst: Int32Array;
-  readonly proto: Uint8Array;
+  readonly proto: Int32Array;
   readonly ports: Int32Array; // sport << 16 | dport
   readonly isrc: Int32Array;
   readonly idst: Int32Array;
-  readonly iproto: Uint8Array;
+  readonly iproto: Int32Array;
   readonly iports: Int32Array;
   readonly greKey: Int32Array;
-  readonly greProto: Uint16Array;
+  readonly greProto: Int32Array;
   readonly spi: Int32Array;
   readonly espSeq: Int32Array;
   readonly vni: Int32Array;
@@ -116,8 +164,8 @@ export class PacketBatch {
   readonly fkd: Int32Array;
   /** Where the flow-table touches of the NVGRE hash pass leave their loads (read by no one). */
   touchSink = 0;
-  readonly drop: Uint8Array;
-  readonly next: Uint8Array;
+  readonly drop: Int32Array;
+  readonly next: Int32Array;
   /** What the packet was sent to: a gateway or tunnel index, by `next`. -1 none. */
   readonly target: Int32Array;
 
@@ -126,44 +174,46 @@ export class PacketBatch {
     this.arena = slabBuffer(arenaBytes);
     this.dv = new DataView(this.arena.buffer, this.arena.byteOffset, this.arena.byteLength);
     const n = capacity;
-    this.base = new Int32Array(n);
-    this.len = new Int32Array(n);
-    this.wireLen = new Int32Array(n);
+    this.i32 = new Int32Array(n * K_COUNT);
+    const col = (k: number): Int32Array => new Int32Array(this.i32.buffer, k * n * 4, n);
+    this.base = col(K_BASE);
+    this.len = col(K_LEN);
+    this.wireLen = col(K_WIRELEN);
     this.tsSec = new Uint32Array(n);
     this.tsNsec = new Uint32Array(n);
-    this.link = new Uint16Array(n);
-    this.l3 = new Int32Array(n);
-    this.l4 = new Int32Array(n);
-    this.tun = new Int32Array(n);
-    this.il3 = new Int32Array(n);
-    this.il4 = new Int32Array(n);
-    this.ipEnd = new Int32Array(n);
-    this.encap = new Uint8Array(n);
-    this.depth = new Uint8Array(n);
-    this.flags = new Int32Array(n);
-    this.vlanCount = new Uint8Array(n);
-    this.tpid0 = new Uint16Array(n);
-    this.vlan0 = new Uint16Array(n);
-    this.vlan1 = new Uint16Array(n);
-    this.src = new Int32Array(n);
-    this.dst = new Int32Array(n);
-    this.proto = new Uint8Array(n);
-    this.ports = new Int32Array(n);
-    this.isrc = new Int32Array(n);
-    this.idst = new Int32Array(n);
-    this.iproto = new Uint8Array(n);
-    this.iports = new Int32Array(n);
-    this.greKey = new Int32Array(n);
-    this.greProto = new Uint16Array(n);
-    this.spi = new Int32Array(n);
-    this.espSeq = new Int32Array(n);
-    this.vni = new Int32Array(n);
-    this.hash = new Int32Array(n);
-    this.fkc = new Int32Array(n);
-    this.fkd = new Int32Array(n);
-    this.drop = new Uint8Array(n);
-    this.next = new Uint8Array(n);
-    this.target = new Int32Array(n);
+    this.link = col(K_LINK);
+    this.l3 = col(K_L3);
+    this.l4 = col(K_L4);
+    this.tun = col(K_TUN);
+    this.il3 = col(K_IL3);
+    this.il4 = col(K_IL4);
+    this.ipEnd = col(K_IPEND);
+    this.encap = col(K_ENCAP);
+    this.depth = col(K_DEPTH);
+    this.flags = col(K_FLAGS);
+    this.vlanCount = col(K_VLANCOUNT);
+    this.tpid0 = col(K_TPID0);
+    this.vlan0 = col(K_VLAN0);
+    this.vlan1 = col(K_VLAN1);
+    this.src = col(K_SRC);
+    this.dst = col(K_DST);
+    this.proto = col(K_PROTO);
+    this.ports = col(K_PORTS);
+    this.isrc = col(K_ISRC);
+    this.idst = col(K_IDST);
+    this.iproto = col(K_IPROTO);
+    this.iports = col(K_IPORTS);
+    this.greKey = col(K_GREKEY);
+    this.greProto = col(K_GREPROTO);
+    this.spi = col(K_SPI);
+    this.espSeq = col(K_ESPSEQ);
+    this.vni = col(K_VNI);
+    this.hash = col(K_HASH);
+    this.fkc = col(K_FKC);
+    this.fkd = col(K_FKD);
+    this.drop = col(K_DROP);
+    this.next = col(K_NEXT);
+    this.target = col(K_TARGET);
   }
 
   /** Bytes of arena used so far (the source appends frames after `used`). */
