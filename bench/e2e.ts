@@ -6,7 +6,7 @@
  *   node dist/bench/e2e.js [--runs 5] [--packets 1000000] [--only a,b,...] [--rss-bytes N]
  *                          [--no-results] [--keep]
  *
- * Steps (--only names): replay, limit, walk, tcprewrite, decoders, workers, rss, gc.
+ * Steps (--only names): replay, limit, reference, walk, tcprewrite, decoders, workers, rss, gc.
  * - replay:     `gwplane replay -r trace -w out` as a whole process, with the same command
  *               with -c 1 (startup) and `node -e 0`, in alternating rounds with the limit
  *               (`interleaved`: outputs removed and `sync` before each timed run).
@@ -88,6 +88,11 @@ function parseArgs(argv: string[]): Args {
       if (v === undefined) throw new Error(`${x} needs a value`);
       return v;
     };
+    if (x === '--help' || x === '-h') {
+      process.stdout.write('usage: node dist/bench/e2e.js [--runs 5] [--packets 1000000] [--only a,b,...] [--rss-bytes N] [--no-results] [--keep]\n' +
+        `steps: ${STEPS.join(', ')}\n`);
+      process.exit(0);
+    }
     if (x === '--runs') a.runs = Number(val());
     else if (x === '--packets') a.packets = Number(val());
     else if (x === '--rss-bytes') a.rssBytes = Number(val());

@@ -110,24 +110,49 @@ function writeResultsMd(results: BenchResult[], facts: ReturnType<typeof machine
   writeResultsSection(root, 'micro', lines);
 }
 
-// `node dist/bench/run.js [--json] [--filter RE]`
+const USAGE = 'usage: node dist/bench/run.js [--json] [--filter RE] [--rounds N] [--time MS] [--no-results]';
+
+/** The command line of `npm run bench` (gwplane bench parses its own with commander). */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions | 'help' {
+  const o: BenchOptions = {};
+  for (let k = 0; k < argv.length; k++) {
+    const x = argv[k]!;
+    const val = (): string => {
+      const v = argv[++k];
+      if (v === undefined) throw new Error(`${x} needs a value (${USAGE})`);
+      return v;
+    };
+    const count = (): number => {
+      const v = val();
+      const n = Number(v);
+      if (!/^[0-9]+$/.test(v) || n < 1) throw new Error(`${x} must be a positive integer, got '${v}'`);
+      return n;
+    };
+    if (x === '--help' || x === '-h') return 'help';
+    if (x === '--json') o.json = true;
+    else if (x === '--no-results') o.noResults = true;
+    else if (x === '--filter') o.filter = val();
+    else if (x === '--rounds') o.rounds = count();
+    else if (x === '--time') o.timeMs = count();
+    else throw new Error(`unknown argument '${x}' (${USAGE})`);
+  }
+  return o;
+}
+
+// `node dist/bench/run.js [--json] [--filter RE] ...`
 if (process.argv[1] && fs.realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const args = process.argv.slice(2);
-  const val = (flag: string): string | undefined => {
-    const k = args.indexOf(flag);
-    return k >= 0 ? args[k + 1] : undefined;
-  };
-  const fi = val('--filter');
-  const rounds = val('--rounds');
-  const time = val('--time');
-  runBench({
-    json: args.includes('--json'),
-    noResults: args.includes('--no-results'),
-    ...(fi !== undefined ? { filter: fi } : {}),
-    ...(rounds !== undefined ? { rounds: Number(rounds) } : {}),
-    ...(time !== undefined ? { timeMs: Number(time) } : {}),
-  }).catch((e: unknown) => {
+  let o: BenchOptions | 'help';
+  try {
+    o = parseBenchArgs(process.argv.slice(2));
+  } catch (e) {
     process.stderr.write(`bench: error: ${(e as Error).message}\n`);
-    process.exitCode = 1;
-  });
+    process.exit(2);
+  }
+  if (o === 'help') process.stdout.write(`${USAGE}\n`);
+  else {
+    runBench(o).catch((e: unknown) => {
+      process.stderr.write(`bench: error: ${(e as Error).message}\n`);
+      process.exitCode = 1;
+    });
+  }
 }
