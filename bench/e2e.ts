@@ -3,7 +3,7 @@
  * reference points measured in the same run (issue 4), written into the e2e section of
  * bench/RESULTS.md with each figure's target, the machine, the date and the exact command.
  *
- *   node dist/bench/e2e.js [--runs 5] [--packets 1000000] [--only a,b,...] [--rss-bytes N]
+ *   node dist/bench/e2e.js [--runs 7] [--packets 1000000] [--only a,b,...] [--rss-bytes N]
  *                          [--no-results] [--keep]
  *
  * Steps (--only names): replay, limit, reference, walk, tcprewrite, decoders, workers, rss, gc.
@@ -80,7 +80,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { runs: 5, packets: 1_000_000, only: new Set(STEPS), rssBytes: 2 * 1024 ** 3, results: true, keep: false };
+  const a: Args = { runs: 7, packets: 1_000_000, only: new Set(STEPS), rssBytes: 2 * 1024 ** 3, results: true, keep: false };
   for (let k = 0; k < argv.length; k++) {
     const x = argv[k]!;
     const val = (): string => {
@@ -89,7 +89,7 @@ function parseArgs(argv: string[]): Args {
       return v;
     };
     if (x === '--help' || x === '-h') {
-      process.stdout.write('usage: node dist/bench/e2e.js [--runs 5] [--packets 1000000] [--only a,b,...] [--rss-bytes N] [--no-results] [--keep]\n' +
+      process.stdout.write('usage: node dist/bench/e2e.js [--runs 7] [--packets 1000000] [--only a,b,...] [--rss-bytes N] [--no-results] [--keep]\n' +
         `steps: ${STEPS.join(', ')}\n`);
       process.exit(0);
     }
