@@ -9,10 +9,10 @@
  *
  * Every column but the timestamps (`tsSec tsNsec`, uint32) is int32 and lives in one
  * Int32Array, `i32` (column K_X at K_X * capacity); the named columns (`l3`, `src` ...) are
- * views of it. A per-packet loop that writes many columns
- * does so through `i32` and offsets (dissectBatch): one array costs V8 an index check per
- * store, where each column's own typed array cost a map check and three field loads per store
- * (bench/batch/columns.bench.ts). Everything else reads the named columns.
+ * views of it. The per-packet loops that touch many columns (dissectBatch, forwardBatch) go
+ * through `i32` and offsets: one array costs V8 an index check per access, where each column's
+ * own typed array cost a map check and three field loads (bench/batch/columns.bench.ts).
+ * Everything else uses the named columns.
  *
  * The batch is allocated once and reused: `reset()` only sets `count = 0`. Columns are
  * only meaningful for `i < count`. Offsets are absolute arena offsets, -1 when absent.

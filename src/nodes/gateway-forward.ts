@@ -19,7 +19,10 @@
  * Per packet: no allocation, no throw, no string, no await. Counters are accumulated in
  * typed arrays.
  */
-import { ENCAP_GRE, ENCAP_NATT_KEEPALIVE, ENCAP_NVGRE, F_LATER_FRAG, type PacketBatch } from '../batch/packet-batch.js';
+import {
+  ENCAP_GRE, ENCAP_NATT_KEEPALIVE, ENCAP_NVGRE, F_LATER_FRAG, K_DROP, K_DST, K_ENCAP, K_FLAGS, K_L3, K_L4, K_LEN, K_NEXT, K_PORTS, K_PROTO, K_SRC,
+  K_TARGET, K_VLAN0, K_VLANCOUNT, K_WIRELEN, type PacketBatch,
+} from '../batch/packet-batch.js';
 import { C_GRE_VIP, C_L3, C_NAT_FORWARD, C_NAT_REVERSE, C_RX, C_RX_BYTES, C_TX, C_TX_BYTES } from '../stats/counters.js';
 import {
   DROP_GATEWAY_FAILED, DROP_IP4_FRAGMENT, DROP_L2_NOT_IP4, DROP_NO_CA_OWNER, DROP_NO_NAT_RULE, DROP_NO_VIP_OWNER, DROP_NOT_FOR_US,
@@ -58,22 +61,27 @@ export function forwardBatch(b: PacketBatch, from: number, to: number, ctx: Forw
   const cnt = ctx.counters;
   const alive = ctx.gwAlive;
   const drops = cnt.drops;
-  // columns and tables, loaded once
-  const cDrop = b.drop;
-  const cNext = b.next;
-  const cTarget = b.target;
-  const cEncap = b.encap;
-  const cL3 = b.l3;
-  const cL4 = b.l4;
-  const cSrc = b.src;
-  const cDst = b.dst;
-  const cProto = b.proto;
-  const cPorts = b.ports;
-  const cFlags = b.flags;
-  const cLen = b.len;
-  const cWire = b.wireLen;
-  const cVlanCount = b.vlanCount;
-  const cVlan0 = b.vlan0;
+  // The columns, as offsets into the batch's one Int32Array of columns (see dissectBatch):
+  // dissect + forward 0.98x on the SLB NAT job and 0.97x on the trace mix against one typed
+  // array per column (in-process alternating rounds, both orders, 8 runs each).
+  const cols = b.i32;
+  const S = b.capacity;
+  const oDrop = K_DROP * S;
+  const oDst = K_DST * S;
+  const oEncap = K_ENCAP * S;
+  const oFlags = K_FLAGS * S;
+  const oL3 = K_L3 * S;
+  const oL4 = K_L4 * S;
+  const oLen = K_LEN * S;
+  const oNext = K_NEXT * S;
+  const oPorts = K_PORTS * S;
+  const oProto = K_PROTO * S;
+  const oSrc = K_SRC * S;
+  const oTarget = K_TARGET * S;
+  const oVlan0 = K_VLAN0 * S;
+  const oVlanCount = K_VLANCOUNT * S;
+  const oWire = K_WIRELEN * S;
+  // tables, loaded once
   const addrClass = T.addrClass;
   const nat = T.nat;
   const natReverse = T.natReverse;
@@ -95,16 +103,16 @@ export function forwardBatch(b: PacketBatch, from: number, to: number, ctx: Forw
   let l3N = 0;
 
   for (let i = from; i < to; i++) {
-    rxBytes += cWire[i]!;
-    let drop = cDrop[i]!;
+    rxBytes += cols[oWire + i]!;
+    let drop = cols[oDrop + i]!;
     let next = NEXT_DROP;
     let target = -1;
     if (drop === 0) {
-      const encap = cEncap[i]!;
-      const dst = cDst[i]!;
-      const src = cSrc[i]!;
-      const proto = cProto[i]!;
-      const l3 = cL3[i]!;
+      const encap = cols[oEncap + i]!;
+      const dst = cols[oDst + i]!;
+      const src = cols[oSrc + i]!;
+      const proto = cols[oProto + i]!;
+      const l3 = cols[oL3 + i]!;
       if (l3 < 0) {
         drop = DROP_L2_NOT_IP4;
       } else if (encap === ENCAP_NVGRE) {
@@ -121,10 +129,10 @@ export function forwardBatch(b: PacketBatch, from: number, to: number, ctx: Forw
           // ---- 2. SLB NAT by (VIP, source IP) ----
           let ok = proto === IPPROTO_ESP;
           if (proto === IPPROTO_UDP) {
-            const dp = cPorts[i]! & 0xffff;
+            const dp = cols[oPorts + i]! & 0xffff;
             // RFC 3948: keepalives only refresh NAT state; the gateway may ignore them, but
             // they must still reach it to keep the mapping: forwarded like NAT-T.
-            ok = dp === PORT_IKE || dp === PORT_NATT || (cFlags[i]! & F_LATER_FRAG) !== 0 || encap === ENCAP_NATT_KEEPALIVE;
+            ok = dp === PORT_IKE || dp === PORT_NATT || (cols[oFlags + i]! & F_LATER_FRAG) !== 0 || encap === ENCAP_NATT_KEEPALIVE;
           }
           if (!ok) drop = proto === IPPROTO_UDP ? DROP_UDP_UNSUPPORTED_PORT : DROP_NOT_FOR_US;
           else {
@@ -138,8 +146,8 @@ export function forwardBatch(b: PacketBatch, from: number, to: number, ctx: Forw
               const dip = gwDip[g]!;
               v.setInt32(l3 + 16, dip);
               v.setUint16(l3 + 10, csumReplace32(v.getUint16(l3 + 10), dst, dip));
-              const l4 = cL4[i]!;
-              if (proto === IPPROTO_UDP && l4 >= 0 && (cFlags[i]! & F_LATER_FRAG) === 0) {
+              const l4 = cols[oL4 + i]!;
+              if (proto === IPPROTO_UDP && l4 >= 0 && (cols[oFlags + i]! & F_LATER_FRAG) === 0) {
                 // RFC 768 / RFC 1624: a zero UDP checksum stays zero; a computed zero is 0xFFFF.
                 const c = v.getUint16(l4 + 6);
                 if (c !== 0) {
@@ -147,7 +155,7 @@ export function forwardBatch(b: PacketBatch, from: number, to: number, ctx: Forw
                   v.setUint16(l4 + 6, c1 === 0 ? 0xffff : c1);
                 }
               }
-              cDst[i] = dip;
+              cols[oDst + i] = dip;
               natForward++;
               next = NEXT_GATEWAY;
               target = g;
@@ -158,15 +166,15 @@ export function forwardBatch(b: PacketBatch, from: number, to: number, ctx: Forw
           const vip = slbVipAddr[rv]!;
           v.setInt32(l3 + 12, vip);
           v.setUint16(l3 + 10, csumReplace32(v.getUint16(l3 + 10), src, vip));
-          const l4 = cL4[i]!;
-          if (proto === IPPROTO_UDP && l4 >= 0 && (cFlags[i]! & F_LATER_FRAG) === 0) {
+          const l4 = cols[oL4 + i]!;
+          if (proto === IPPROTO_UDP && l4 >= 0 && (cols[oFlags + i]! & F_LATER_FRAG) === 0) {
             const c = v.getUint16(l4 + 6);
             if (c !== 0) {
               const c1 = csumReplace32(c, src, vip);
               v.setUint16(l4 + 6, c1 === 0 ? 0xffff : c1);
             }
           }
-          cSrc[i] = vip;
+          cols[oSrc + i] = vip;
           natReverseN++;
           next = NEXT_REPLY;
         } else if (dcls === ADDR_GRE_VIP && proto === IPPROTO_GRE && encap === ENCAP_GRE) {
@@ -182,9 +190,9 @@ export function forwardBatch(b: PacketBatch, from: number, to: number, ctx: Forw
             next = NEXT_GATEWAY;
             target = g;
           }
-        } else if (cVlanCount[i]! > 0 && vlanTenant.get(cVlan0[i]!, 0) >= 0) {
+        } else if (cols[oVlanCount + i]! > 0 && vlanTenant.get(cols[oVlan0 + i]!, 0) >= 0) {
           // ---- 5. L3: (VLAN, CA IP) -> owner; the lookup always includes the VLAN ----
-          const g = l3Owner.get(cVlan0[i]!, dst);
+          const g = l3Owner.get(cols[oVlan0 + i]!, dst);
           if (g < 0 || g >= gwCount) drop = DROP_NO_CA_OWNER;
           else if (gwUp[g] === 0) drop = DROP_POOL_DEGRADED;
           else if (alive[g] === 0) {
@@ -195,7 +203,7 @@ export function forwardBatch(b: PacketBatch, from: number, to: number, ctx: Forw
             next = NEXT_GATEWAY;
             target = g;
           }
-        } else if ((cFlags[i]! & F_LATER_FRAG) !== 0 && proto !== IPPROTO_ESP) {
+        } else if ((cols[oFlags + i]! & F_LATER_FRAG) !== 0 && proto !== IPPROTO_ESP) {
           drop = DROP_IP4_FRAGMENT;
         } else drop = DROP_NOT_FOR_US;
       }
@@ -214,11 +222,11 @@ export function forwardBatch(b: PacketBatch, from: number, to: number, ctx: Forw
       if (drop !== DROP_GATEWAY_FAILED) target = -1;
     } else {
       tx++;
-      txBytes += cLen[i]!;
+      txBytes += cols[oLen + i]!;
     }
-    cDrop[i] = drop;
-    cNext[i] = next;
-    cTarget[i] = target;
+    cols[oDrop + i] = drop;
+    cols[oNext + i] = next;
+    cols[oTarget + i] = target;
   }
 
   if (nNvgre > 0) {
