@@ -162,9 +162,7 @@ export function dissectBatch(b: PacketBatch, opts: DissectOptions = DEFAULT_DISS
         end > capEnd ||
         (w1 & (IP4_F_MF | IP4_FRAG_MASK)) !== 0 ||
         (verify && csumFold5(w0, w1, w2, src, dst) !== 0xffff)
-      ) {
-        break frame;
-      }
+      ) break frame;
       const proto = (w2 >>> 16) & 0xff;
       const t = o + IP4_HLEN;
       let flags = okFlag;
@@ -177,53 +175,45 @@ export function dissectBatch(b: PacketBatch, opts: DissectOptions = DEFAULT_DISS
         // RFC 768: the length covers header and data and fits the IP payload.
         const ulen = end - t >= UDP_HLEN ? v.getUint16(t + 4) : 0;
         if (ulen < UDP_HLEN || t + ulen > end) break frame;
-        else {
-          ports = v.getInt32(t);
-          const svc = udpService(ports);
-          const pl = t + UDP_HLEN;
-          const pn = ulen - UDP_HLEN;
-          if (svc === PORT_IKE) {
-            if (pn < IKE_HLEN) break frame;
-            else {
-              encap = ENCAP_IKE;
+        ports = v.getInt32(t);
+        const svc = udpService(ports);
+        const pl = t + UDP_HLEN;
+        const pn = ulen - UDP_HLEN;
+        if (svc === PORT_IKE) {
+          if (pn < IKE_HLEN) break frame;
+          encap = ENCAP_IKE;
+          cols[oTun + i] = pl;
+        } else if (svc === PORT_NATT) {
+          // RFC 3948: a one-byte 0xFF keepalive, IKE behind four zero bytes, else ESP.
+          if (pn === 1 && v.getUint8(pl) === NATT_KEEPALIVE_BYTE) {
+            encap = ENCAP_NATT_KEEPALIVE;
+            cols[oTun + i] = pl;
+          } else if (pn < ESP_HLEN) break frame;
+          else {
+            const spi = v.getInt32(pl);
+            if (spi === 0) {
+              if (pn < NATT_MARKER_LEN + IKE_HLEN) break frame;
+              encap = ENCAP_NATT_IKE;
+              cols[oTun + i] = pl + NATT_MARKER_LEN;
+            } else {
+              encap = ENCAP_NATT_ESP;
               cols[oTun + i] = pl;
+              cols[oSpi + i] = spi;
+              cols[oEspSeq + i] = v.getInt32(pl + 4);
             }
-          } else if (svc === PORT_NATT) {
-            // RFC 3948: a one-byte 0xFF keepalive, IKE behind four zero bytes, else ESP.
-            if (pn === 1 && v.getUint8(pl) === NATT_KEEPALIVE_BYTE) {
-              encap = ENCAP_NATT_KEEPALIVE;
-              cols[oTun + i] = pl;
-            } else if (pn < ESP_HLEN) break frame;
-            else {
-              const spi = v.getInt32(pl);
-              if (spi === 0) {
-                if (pn < NATT_MARKER_LEN + IKE_HLEN) break frame;
-                else {
-                  encap = ENCAP_NATT_IKE;
-                  cols[oTun + i] = pl + NATT_MARKER_LEN;
-                }
-              } else {
-                encap = ENCAP_NATT_ESP;
-                cols[oTun + i] = pl;
-                cols[oSpi + i] = spi;
-                cols[oEspSeq + i] = v.getInt32(pl + 4);
-              }
-            }
-          } else if (svc !== 0) break frame; // VXLAN: the walk takes it apart
-        }
+          }
+        } else if (svc !== 0) break frame; // VXLAN: the walk takes it apart
       } else if (proto === IPPROTO_TCP) {
         // RFC 9293: Data Offset is at least 5 words and within the segment.
         const hl = end - t >= TCP_MIN_HLEN ? (v.getUint8(t + 12) >>> 4) << 2 : 0;
         if (hl < TCP_MIN_HLEN || hl > end - t) break frame;
-        else ports = v.getInt32(t);
+        ports = v.getInt32(t);
       } else if (proto === IPPROTO_ESP) {
         if (end - t < ESP_HLEN) break frame;
-        else {
-          encap = ENCAP_ESP;
-          cols[oTun + i] = t;
-          cols[oSpi + i] = v.getInt32(t);
-          cols[oEspSeq + i] = v.getInt32(t + 4);
-        }
+        encap = ENCAP_ESP;
+        cols[oTun + i] = t;
+        cols[oSpi + i] = v.getInt32(t);
+        cols[oEspSeq + i] = v.getInt32(t + 4);
       } else if (proto === IPPROTO_GRE) {
         // GRE with no flag but Key (RFC 2890), version 0, carrying IPv4 or NVGRE's Ethernet.
         const f = end - t >= 8 ? v.getUint16(t) : -1;
@@ -231,14 +221,12 @@ export function dissectBatch(b: PacketBatch, opts: DissectOptions = DEFAULT_DISS
         const gl = f === GRE_F_KEY ? 8 : 4;
         let io = t + gl;
         if ((f !== 0 && f !== GRE_F_KEY) || (gp !== ETHERTYPE_IP4 && gp !== ETHERTYPE_TEB)) break frame;
-        else if (gp === ETHERTYPE_TEB) {
+        if (gp === ETHERTYPE_TEB) {
           // NVGRE: an untagged inner Ethernet frame carrying IPv4
           if (end - io < ETH_HLEN + IP4_HLEN || v.getUint16(io + 12) !== ETHERTYPE_IP4) break frame;
-          else {
-            encap = ENCAP_NVGRE;
-            cols[oTun + i] = io;
-            io += ETH_HLEN;
-          }
+          encap = ENCAP_NVGRE;
+          cols[oTun + i] = io;
+          io += ETH_HLEN;
         } else if (end - io < IP4_HLEN) break frame;
         else encap = ENCAP_GRE;
         // ---- inner IPv4, as strict as the outer; its datagram ends within the outer one ----
@@ -258,17 +246,15 @@ export function dissectBatch(b: PacketBatch, opts: DissectOptions = DEFAULT_DISS
           (x1 & (IP4_F_MF | IP4_FRAG_MASK)) !== 0 ||
           (verify && csumFold5(x0, x1, x2, isrc, idst) !== 0xffff)
         ) break frame;
-        else if (ip === IPPROTO_TCP) {
+        if (ip === IPPROTO_TCP) {
           const hl = iend - it >= TCP_MIN_HLEN ? (v.getUint8(it + 12) >>> 4) << 2 : 0;
           if (hl < TCP_MIN_HLEN || hl > iend - it) break frame;
-          else iports = v.getInt32(it);
+          iports = v.getInt32(it);
         } else if (ip === IPPROTO_UDP) {
           const ulen = iend - it >= UDP_HLEN ? v.getUint16(it + 4) : 0;
           if (ulen < UDP_HLEN || it + ulen > iend) break frame;
-          else {
-            iports = v.getInt32(it);
-            if (udpService(iports) !== 0) break frame; // a tunnel in the tunnel: the walk
-          }
+          iports = v.getInt32(it);
+          if (udpService(iports) !== 0) break frame; // a tunnel in the tunnel: the walk
         } else break frame;
         il3 = io;
         cols[oIl4 + i] = it;
