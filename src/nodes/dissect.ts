@@ -18,10 +18,11 @@
  *       untagged inner Ethernet frame and IPv4; the inner IPv4 as strict as the outer, carrying
  *       TCP, or UDP that is not itself a tunnel.
  *
- * Anything else, including everything that would set a drop reason, goes to the walk before a
- * column is written, and the walk's result stands alone. `dissectBatchWalk` (every frame walked)
- * is the reference: test/nodes/dissect-fast.test.ts checks that both give the same columns on
- * the corpus, the fixtures, the trace mix and fuzzed frames.
+ * Anything else, including everything that would set a drop reason, goes to the walk, and the
+ * walk's result stands alone: it writes every column the contract (packet-batch.ts) calls valid,
+ * over what the fast path may have written before refusing the frame. `dissectBatchWalk` (every
+ * frame walked) is the reference: test/pipeline/dissect-fast.test.ts checks that both give the
+ * same valid columns on the corpus, the fixtures, the trace mix and fuzzed frames.
  *
  * Why two paths: the walk's loop-carried state machine (30 variables merged at every turn)
  * cost 25-45 ns for a frame even when every branch was predicted; the straight-line path is
