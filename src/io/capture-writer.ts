@@ -3,6 +3,8 @@
  *
  * A file is written under a temporary name in the same directory, `.<name>.<pid>.tmp`, and
  * renamed to its final name only by commit(), so a capture that looks complete is complete.
+ * A destination that exists and is no regular file (`/dev/null`, a FIFO: special-file.ts) is
+ * opened and written directly, never replaced.
  * abort() (or the process exiting, e.g. on an uncaught exception, before commit) removes the
  * temporary file. stdout is written directly; if its reader goes away (EPIPE) the writer
  * stops writing quietly and sets `brokenPipe`.
@@ -20,6 +22,7 @@ import { LINK_ETHERNET, MAX_FRAME } from '../batch/packet-batch.js';
 import { slabBuffer } from '../batch/slab.js';
 import { CaptureError } from './capture-error.js';
 import { copyBytes } from './copy-bytes.js';
+import { isSpecialFile } from './special-file.js';
 import { writeAll } from './fd-sync.js';
 import {
   PCAP_RECORD_HEADER_LEN, REC_OFF_CAPLEN, REC_OFF_ORIGLEN, REC_OFF_TS_FRAC, REC_OFF_TS_SEC, pcapWriteHeader,
@@ -59,6 +62,14 @@ function trackPending(w: CaptureWriter): void {
   pending.add(w);
 }
 
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // already closed: nothing to release
+  }
+}
+
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -67,7 +78,7 @@ export class CaptureWriter {
   /** The final path, or '-' for stdout. */
   readonly path: string;
   readonly format: 'pcap' | 'pcapng';
-  /** Where the bytes go until commit(); null for stdout. */
+  /** Where the bytes go until commit(); null for stdout and for a special file written directly. */
   readonly tempPath: string | null;
   /** Packets written. */
   packets = 0;
@@ -123,7 +134,13 @@ export class CaptureWriter {
     }
     let fd = 1;
     let tempPath: string | null = null;
-    if (path !== '-') {
+    if (path !== '-' && isSpecialFile(path)) {
+      try {
+        fd = fs.openSync(path, 'w');
+      } catch (e) {
+        throw new CaptureError(path, 0, `cannot open: ${message(e)}`);
+      }
+    } else if (path !== '-') {
       const abs = nodePath.resolve(path);
       tempPath = nodePath.join(nodePath.dirname(abs), `.${nodePath.basename(abs)}.${process.pid}.tmp`);
       try {
@@ -258,6 +275,8 @@ export class CaptureWriter {
         throw new CaptureError(this.path, 0, `cannot rename ${this.tempPath} to it: ${message(e)}`);
       }
       pending.delete(this);
+    } else if (this.fd !== 1) {
+      closeQuietly(this.fd);
     }
     this.state = 'committed';
   }
@@ -270,6 +289,7 @@ export class CaptureWriter {
     if (this.state !== 'open') return;
     this.state = 'aborted';
     this.pos = 0;
+    if (this.tempPath === null && this.fd !== 1) closeQuietly(this.fd);
     if (this.tempPath !== null) {
       pending.delete(this);
       try {

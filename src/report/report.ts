@@ -19,6 +19,7 @@ import { EVENT_STYLE, PALETTE, groupedBarChart, hbarChart, legend, timeChart, ty
 import { parseRunJson, type RunJson } from './run-data.js';
 import { el, esc } from './svg.js';
 import { stdout } from '../cli/output.js';
+import { isSpecialFile } from '../io/special-file.js';
 
 /** The scenario's events as chart markers, in time order. */
 export function reportEvents(run: RunJson): EventMark[] {
@@ -369,13 +370,17 @@ export function renderReport(run: RunJson): string {
 
 /**
  * Check `json` (a parsed RUN.json or `replaySummaryJson` output), render it and write it to
- * `file` ('-' for stdout) through a temporary name renamed when complete. Throws
- * RunDataError (bad input) or the fs error.
+ * `file` ('-' for stdout) through a temporary name renamed when complete (a device or FIFO
+ * is written directly). Throws RunDataError (bad input) or the fs error.
  */
 export function writeReportFile(json: unknown, file: string): void {
   const html = renderReport(parseRunJson(json));
   if (file === '-') {
     stdout().write(html);
+    return;
+  }
+  if (isSpecialFile(file)) {
+    fs.writeFileSync(file, html); // /dev/null, a FIFO: written directly, never replaced (io/special-file.ts)
     return;
   }
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);

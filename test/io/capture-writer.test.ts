@@ -1,9 +1,9 @@
 /**
- * CaptureWriter: temporary name until commit, abort, round trips through CaptureReader for
+ * CaptureWriter: temporary name until commit (a FIFO written directly), abort, round trips through CaptureReader for
  * pcap (us / ns) and pcapng (comments, several link types), and the bytes of an opt_comment
  * where the pcapng draft puts them. tshark, when installed, must read the files too.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -115,6 +115,31 @@ describe('CaptureWriter', () => {
     expect(() => w.commit()).toThrow(CaptureError);
     expect(fs.readdirSync(path.dirname(final))).toEqual(['taken.pcap']);
     w.abort(); // no-op now
+  });
+
+  it('writes into a FIFO that is there, and leaves it a FIFO (never renamed over, as -w /dev/null must not be)', async () => {
+    const fifo = fresh('pipe.pcap');
+    if (spawnSync('mkfifo', [fifo]).status !== 0) {
+      console.log('skipped: mkfifo (coreutils) not available');
+      return;
+    }
+    const copy = path.join(path.dirname(fifo), 'copy.pcap');
+    // the reader, another process (opening a FIFO to write blocks until one opens it to read)
+    const cat = spawn('sh', ['-c', 'exec cat "$0" > "$1"', fifo, copy], { stdio: 'ignore' });
+    const done = new Promise<number | null>((resolve) => cat.on('exit', resolve));
+    try {
+      const w = CaptureWriter.open(fifo, 'pcap');
+      expect(w.tempPath).toBeNull();
+      writeAll(w, inputs);
+      w.commit();
+      expect(await done).toBe(0);
+      expect(fs.statSync(copy).size).toBe(w.bytes);
+    } finally {
+      cat.kill(); // still waiting for a writer if the FIFO was never opened
+    }
+    expect(fs.statSync(fifo).isFIFO()).toBe(true);
+    expect(fs.readdirSync(path.dirname(fifo)).sort()).toEqual(['copy.pcap', 'pipe.pcap']);
+    expect(readAll(copy).packets.length).toBe(inputs.length);
   });
 
   it('cannot create in a missing directory: CaptureError', () => {

@@ -3,7 +3,7 @@
  * checking, the page for runs with and without a scenario, and `gwplane report` (errors,
  * default output name, temp-and-rename).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -169,6 +169,25 @@ describe('gwplane report', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/nope\.json: cannot read/);
     expect(fs.existsSync(path.join(dir, 'bad.html'))).toBe(false);
+  });
+
+  it('a report to a FIFO is written into it, and the FIFO stays (never renamed over)', async () => {
+    const fifo = path.join(dir, 'r.fifo');
+    if (spawnSync('mkfifo', [fifo]).status !== 0) {
+      console.log('skipped: mkfifo (coreutils) not available');
+      return;
+    }
+    const copy = path.join(dir, 'r-copy.html');
+    const cat = spawn('sh', ['-c', 'exec cat "$0" > "$1"', fifo, copy], { stdio: 'ignore' });
+    const done = new Promise<number | null>((resolve) => cat.on('exit', resolve));
+    try {
+      writeReportFile(demoRun, fifo);
+      expect(fs.statSync(fifo).isFIFO()).toBe(true);
+      expect(await done).toBe(0);
+    } finally {
+      cat.kill(); // still waiting for a writer if the FIFO was never opened
+    }
+    expect(fs.readFileSync(copy, 'utf8')).toBe(renderReport(demoRun));
   });
 
   it('a write into a missing directory fails without leaving anything', () => {

@@ -1,0 +1,20 @@
+/**
+ * Outputs that are not regular files. Captures and reports are written under a temporary name
+ * and renamed over the destination when complete (capture-writer.ts, report/report.ts), so that
+ * a file that looks complete is complete. A destination that already exists as a character
+ * device (`-w /dev/null`), a FIFO or a socket is no file to replace: renaming over it would put
+ * a regular file where the device was (as root, `/dev/null` itself). Such a destination is
+ * opened and written directly, like stdout.
+ */
+import fs from 'node:fs';
+
+/** `path` exists (following symbolic links) and is neither a regular file nor a directory. */
+export function isSpecialFile(path: string): boolean {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(path);
+  } catch {
+    return false; // no such file yet: it is created through its temporary name
+  }
+  return !st.isFile() && !st.isDirectory();
+}
