@@ -188,7 +188,7 @@ const secs = (s: number): string => `${s.toFixed(3)} s`;
 const spread = (xs: number[]): string => `${Math.min(...xs).toFixed(3)}..${Math.max(...xs).toFixed(3)} s over ${xs.length} runs`;
 /** The node flags of the CLI's first line (`#!/usr/bin/env -S node ...`, src/cli/launch.ts). */
 const cliFlags = (): string[] =>
-  fs.readFileSync(path.join(root, 'dist/src/cli/main.js'), 'utf8').split('\n', 1)[0]!.split(/\s+/).filter((x) => x.startsWith('--'));
+  fs.readFileSync(path.join(root, 'dist/src/cli/main.cjs'), 'utf8').split('\n', 1)[0]!.split(/\s+/).filter((x) => x.startsWith('--'));
 const have = (tool: string): boolean => spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
 
 function traceFiles(a: Args): { trace: string; nat: string } {
@@ -243,7 +243,7 @@ async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
   const node = process.execPath;
   // the CLI as users run it: by its first line, which gives node its flags (src/cli/main.ts)
-  const cli = 'dist/src/cli/main.js';
+  const cli = 'dist/src/cli/main.cjs';
   const figures: Figure[] = [];
   const skipped: string[] = [];
   const { trace, nat } = traceFiles(a);

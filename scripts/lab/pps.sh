@@ -17,7 +17,7 @@ cd "$(dirname "$0")/../.."
 SECS=${1:-3}
 shift || true
 RATES=${*:-"20000 50000 top"}
-GWPLANE=${GWPLANE:-"node dist/src/cli/main.js"}
+GWPLANE=${GWPLANE:-"node dist/src/cli/main.cjs"}
 CFG=fixtures/configs/lab.yaml
 OUT=$(mktemp -d /tmp/gwplane-pps-XXXXXX)
 PIDS=()

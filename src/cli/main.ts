@@ -3,7 +3,7 @@
  * error, 3 missing permission (CAP_NET_RAW), 4 raw-socket not installed/built,
  * 5 address/port in use or unknown interface.
  *
- * The program that runs it is dist/src/cli/main.js (package.json `bin`; src/cli/launch.ts),
+ * The program that runs it is dist/src/cli/main.cjs (package.json `bin`; src/cli/launch.ts),
  * which loads this module bundled with everything it imports (src/cli/gwplane.ts ->
  * dist/src/cli/gwplane.cjs) and calls `runCli`.
  */
@@ -274,3 +274,7 @@ export function runCli(argv: string[]): void {
     },
   );
 }
+
+// `node dist/src/cli/main.js` (tsc's output of this module, unbundled) runs the command line
+// too, as it did when that path was the launcher (now main.cjs): not silently nothing
+if (process.argv[1] && fs.realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) runCli(process.argv);

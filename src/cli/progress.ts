@@ -99,7 +99,9 @@ export class ReplayProgress {
     this.redrawMs = o.redrawMs ?? 100;
     this.statsMs = o.statsEverySec !== undefined && o.statsEverySec > 0 ? o.statsEverySec * 1000 : 0;
     this.now = o.now ?? (() => performance.now());
-    this.started = this.now();
+    // read only when there is something to show: the first use of `performance` loads node's
+    // perf_hooks module (~3 ms of the start of a replay into a file, which shows nothing)
+    this.started = this.active ? this.now() : 0;
     this.nextStats = this.statsMs > 0 ? this.started + this.statsMs : Infinity;
   }
 

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = path.join(root, 'dist/src/cli/main.js');
+const cli = path.join(root, 'dist/src/cli/main.cjs');
 const demo = path.join(root, 'fixtures/configs/demo.yaml');
 const badDir = path.join(root, 'fixtures/configs/bad');
 

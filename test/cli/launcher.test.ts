@@ -1,5 +1,5 @@
 /**
- * The launcher (src/cli/launch.ts, dist/src/cli/main.js): the build's V8 code cache is one V8
+ * The launcher (src/cli/launch.ts, dist/src/cli/main.cjs): the build's V8 code cache is one V8
  * accepts under the CLI's own node flags; `replay` loads none of the node modules only the
  * forwarder and the lab use (they are required lazily, as is node:crypto); and a bundled
  * command that does use them (the forwarder with --metrics: dgram, http, os, prom-client
@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = path.join(root, 'dist/src/cli/main.js');
+const cli = path.join(root, 'dist/src/cli/main.cjs');
 const bundle = path.join(root, 'dist/src/cli/gwplane.cjs');
 /** The flags of the launcher's first line, to which V8 ties the cache. */
 const flags = fs.readFileSync(cli, 'utf8').split('\n', 1)[0]!.split(/\s+/).filter((x) => x.startsWith('--'));
@@ -65,7 +65,7 @@ describe('launcher', () => {
       fs.mkdirSync(cliDir, { recursive: true });
       fs.copyFileSync(path.join(root, 'package.json'), path.join(dir, 'package.json'));
       fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
-      for (const f of ['main.js', 'gwplane.cjs', 'gwplane.cjs.cache']) fs.copyFileSync(path.join(root, 'dist/src/cli', f), path.join(cliDir, f));
+      for (const f of ['main.cjs', 'gwplane.cjs', 'gwplane.cjs.cache']) fs.copyFileSync(path.join(root, 'dist/src/cli', f), path.join(cliDir, f));
       const stamp = fs.readFileSync(path.join(cliDir, 'gwplane.cjs.cache')).subarray(0, 16);
       const st = fs.statSync(path.join(cliDir, 'gwplane.cjs'));
       // restore the stamp of the copied bundle (its size, its new mtime): the cache is valid for it
@@ -74,7 +74,7 @@ describe('launcher', () => {
       s2.writeDoubleLE(st.mtimeMs, 8);
       fs.writeFileSync(path.join(cliDir, 'gwplane.cjs.cache'), Buffer.concat([s2, fs.readFileSync(path.join(cliDir, 'gwplane.cjs.cache')).subarray(16)]));
       expect(stamp.readDoubleLE(0)).toBe(st.size);
-      const run = (): string => spawnSync(process.execPath, [...flags, path.join(cliDir, 'main.js'), '--version'], { encoding: 'utf8' }).stdout.trim();
+      const run = (): string => spawnSync(process.execPath, [...flags, path.join(cliDir, 'main.cjs'), '--version'], { encoding: 'utf8' }).stdout.trim();
       expect(run()).toMatch(/^\d+\.\d+\.\d+$/);
       // the same length, other code: the version read from package.json becomes a constant
       const src = fs.readFileSync(path.join(cliDir, 'gwplane.cjs'), 'utf8');

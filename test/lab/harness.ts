@@ -18,7 +18,7 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 /**
  * Transpile src/ (per file, no type check) into `<tmp>/dist/src`, with package.json at
  * `<tmp>` and node_modules linked, mirroring the repo's dist/ layout. Returns the program's
- * entry, gwplane.js (unbundled: the repository's dist/src/cli/main.js launches the bundle of it).
+ * entry, gwplane.js (unbundled: the repository's dist/src/cli/main.cjs launches the bundle of it).
  */
 export function buildCli(tmp: string, o: { omit?: string[]; unbuiltRawSocket?: boolean } = {}): string {
   const walk = (dir: string): string[] =>

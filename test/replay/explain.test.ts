@@ -54,7 +54,7 @@ describe('gwplane explain', () => {
   });
 
   it('the CLI: text and --json, and a flow it cannot parse is a usage error (exit 2)', () => {
-    const cli = path.join(root, 'dist/src/cli/main.js');
+    const cli = path.join(root, 'dist/src/cli/main.cjs');
     const cfgFile = path.join(root, 'fixtures/configs/demo.yaml');
     const ok = spawnSync(process.execPath, [cli, 'explain', '--config', cfgFile, '--json', '--hash-seed', 's', 'udp 192.0.2.1:4500 > 203.0.113.10:4500'], { encoding: 'utf8' });
     expect(ok.status, ok.stderr).toBe(0);

@@ -19,7 +19,7 @@ import { viewOf } from '../../src/wire/view.js';
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const demoConfig = path.join(repoRoot, 'fixtures/configs/demo.yaml');
 export const demoPcap = path.join(repoRoot, 'fixtures/demo/demo.pcap');
-export const cli = path.join(repoRoot, 'dist/src/cli/main.js');
+export const cli = path.join(repoRoot, 'dist/src/cli/main.cjs');
 
 const ETH = 14;
 const IP = 20;

@@ -1,5 +1,5 @@
 /**
- * Running the real `gwplane` CLI (dist/src/cli/main.js, built by `npm test`'s pretest) in a
+ * Running the real `gwplane` CLI (dist/src/cli/main.cjs, built by `npm test`'s pretest) in a
  * child process, for the tests that need an exit code, a signal or a process's memory.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './planes.js';
 
-export const CLI = path.join(repoRoot, 'dist/src/cli/main.js');
+export const CLI = path.join(repoRoot, 'dist/src/cli/main.cjs');
 
 let built = false;
 /** Make sure the CLI is built (`npm test` builds it first; a bare `vitest run` may not have). */

@@ -62,7 +62,7 @@ describe('gwplane replay --config BAD', () => {
       }
       realOut(JSON.stringify(res));
     `;
-    // (the list goes in the environment: main.js treats a first argument as its own path)
+    // (the list goes in the environment: main.cjs treats a first argument as its own path)
     const env = { ...process.env, BAD_FIXTURES: JSON.stringify(fixtures.map((f) => `${BAD}/${f}`)) };
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: repoRoot, env, encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 24 });
     expect(r.status, r.stderr).toBe(0);

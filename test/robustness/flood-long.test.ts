@@ -80,7 +80,7 @@ describe.runIf(FLOWS > 0)(`a flood of ${FLOWS} new flows through gwplane replay`
     const mib = (k: number): number => Math.round(k / 102.4) / 10;
     const fig = {
       command: `npm run fuzz -- --flood ${FLOWS}`,
-      child: `node dist/src/cli/main.js ${args.join(' ').replace(cfg, 'flood.yaml')} < (generated pcap on a pipe)`,
+      child: `node dist/src/cli/main.cjs ${args.join(' ').replace(cfg, 'flood.yaml')} < (generated pcap on a pipe)`,
       flows: FLOWS,
       packets: j.packets,
       seconds,
