@@ -11,8 +11,8 @@
  *               with -c 1 (startup) and `node -e 0`, in alternating rounds with the limit
  *               (`interleaved`: outputs removed and `sync` before each timed run).
  * - limit:      a process that reads the trace, walks its record headers and writes it
- *               unchanged (bench/e2e/rww.ts); target: replay <= 1.6x this (the median of the
- *               per-round ratios).
+ *               unchanged (bench/e2e/rww.ts, a CommonJS program as the CLI's launcher is);
+ *               target: replay <= 1.6x this (the median of the per-round ratios).
  * - reference:  correctness at speed on the large trace (bench/e2e/reference-check.ts): the
  *               CLI's output (in-place I/O, the dissector's fast path) equals, record for
  *               record, the in-process replay that copies every frame; and the data path's
@@ -254,7 +254,7 @@ async function main(): Promise<void> {
   if (a.only.has('replay') || a.only.has('limit')) {
     const args = ['replay', '-r', trace, '--config', traceCfg, '-w', out('replay-out.pcap')];
     const sargs = ['replay', '-r', trace, '--config', traceCfg, '-c', '1'];
-    const largs = ['dist/bench/e2e/rww.js', trace, out('rww-out.pcap')];
+    const largs = ['dist/bench/e2e/rww.cjs', trace, out('rww-out.pcap')];
     const nargs = ['-e', '0'];
     log(`replay, startup, limit, node alone, interleaved: ${shell(cli, args)} / ${shell(cli, sargs)} / ${shell('node', largs)} / node -e 0`);
     const t = interleaved(a.runs, [{ cmd: cli, args }, { cmd: cli, args: sargs }, { cmd: node, args: largs }, { cmd: node, args: nargs }], [out('replay-out.pcap'), out('rww-out.pcap')]);

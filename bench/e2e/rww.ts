@@ -1,13 +1,14 @@
 /**
  * The read-walk-write limit (bench/e2e.ts): a process that reads a capture, walks its record
- * headers and writes it unchanged. `node dist/bench/e2e/rww.js IN OUT`
+ * headers and writes it unchanged. `node dist/bench/e2e/rww.cjs IN OUT` (bundled as CommonJS,
+ * as the CLI's launcher is: scripts/bundle.mjs).
  */
 import fs from 'node:fs';
 import { walkFile } from './pcap-walk.js';
 
 const [inFile, outFile] = process.argv.slice(2);
 if (!inFile || !outFile) {
-  process.stderr.write('usage: rww.js IN OUT\n');
+  process.stderr.write('usage: rww.cjs IN OUT\n');
   process.exit(2);
 }
 const out = fs.openSync(outFile, 'w');
