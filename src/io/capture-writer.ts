@@ -4,7 +4,7 @@
  * A file is written under a temporary name in the same directory, `.<name>.<pid>.tmp`, and
  * renamed to its final name only by commit(), so a capture that looks complete is complete.
  * A destination that exists and is no regular file (`/dev/null`, a FIFO: special-file.ts) is
- * opened and written directly, never replaced.
+ * opened and written directly, never replaced; a symbolic link is followed to the file it names.
  * abort() (or the process exiting, e.g. on an uncaught exception, before commit) removes the
  * temporary file. stdout is written directly; if its reader goes away (EPIPE) the writer
  * stops writing quietly and sets `brokenPipe`.
@@ -22,7 +22,7 @@ import { LINK_ETHERNET, MAX_FRAME } from '../batch/packet-batch.js';
 import { slabBuffer } from '../batch/slab.js';
 import { CaptureError } from './capture-error.js';
 import { copyBytes } from './copy-bytes.js';
-import { isSpecialFile } from './special-file.js';
+import { isSpecialFile, renameTarget } from './special-file.js';
 import { writeAll } from './fd-sync.js';
 import {
   PCAP_RECORD_HEADER_LEN, REC_OFF_CAPLEN, REC_OFF_ORIGLEN, REC_OFF_TS_FRAC, REC_OFF_TS_SEC, pcapWriteHeader,
@@ -88,6 +88,8 @@ export class CaptureWriter {
   brokenPipe = false;
 
   private readonly fd: number;
+  /** The file commit() renames the temporary file over (`path`, its symbolic links resolved). */
+  private renameTo = '';
   private readonly linkType: number;
   private readonly snaplen: number;
   private readonly nanos: boolean;
@@ -134,6 +136,7 @@ export class CaptureWriter {
     }
     let fd = 1;
     let tempPath: string | null = null;
+    let dest = '';
     if (path !== '-' && isSpecialFile(path)) {
       try {
         fd = fs.openSync(path, 'w');
@@ -141,8 +144,8 @@ export class CaptureWriter {
         throw new CaptureError(path, 0, `cannot open: ${message(e)}`);
       }
     } else if (path !== '-') {
-      const abs = nodePath.resolve(path);
-      tempPath = nodePath.join(nodePath.dirname(abs), `.${nodePath.basename(abs)}.${process.pid}.tmp`);
+      dest = renameTarget(nodePath.resolve(path));
+      tempPath = nodePath.join(nodePath.dirname(dest), `.${nodePath.basename(dest)}.${process.pid}.tmp`);
       try {
         fd = fs.openSync(tempPath, 'w', 0o644);
       } catch (e) {
@@ -150,7 +153,10 @@ export class CaptureWriter {
       }
     }
     const w = new CaptureWriter(path, format, fd, tempPath, linkType, snaplen, opts.nanos === true);
-    if (tempPath !== null) trackPending(w);
+    if (tempPath !== null) {
+      w.renameTo = dest;
+      trackPending(w);
+    }
     if (format === 'pcap') {
       w.pos = pcapWriteHeader(w.dv, 0, w.nanos, snaplen, linkType, true);
     } else {
@@ -261,9 +267,9 @@ export class CaptureWriter {
     this.flush();
     if (this.tempPath !== null) {
       fs.closeSync(this.fd);
-      unlinkOld(this.path);
+      unlinkOld(this.renameTo);
       try {
-        fs.renameSync(this.tempPath, this.path);
+        fs.renameSync(this.tempPath, this.renameTo);
       } catch (e) {
         this.state = 'aborted';
         pending.delete(this);

@@ -19,7 +19,7 @@ import { EVENT_STYLE, PALETTE, groupedBarChart, hbarChart, legend, timeChart, ty
 import { parseRunJson, type RunJson } from './run-data.js';
 import { el, esc } from './svg.js';
 import { stdout } from '../cli/output.js';
-import { isSpecialFile } from '../io/special-file.js';
+import { isSpecialFile, renameTarget } from '../io/special-file.js';
 
 /** The scenario's events as chart markers, in time order. */
 export function reportEvents(run: RunJson): EventMark[] {
@@ -383,10 +383,11 @@ export function writeReportFile(json: unknown, file: string): void {
     fs.writeFileSync(file, html); // /dev/null, a FIFO: written directly, never replaced (io/special-file.ts)
     return;
   }
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  const dest = renameTarget(path.resolve(file)); // a symbolic link: the file it names is replaced
+  const tmp = path.join(path.dirname(dest), `.${path.basename(dest)}.${process.pid}.tmp`);
   try {
     fs.writeFileSync(tmp, html);
-    fs.renameSync(tmp, file);
+    fs.renameSync(tmp, dest);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
     throw e;

@@ -142,6 +142,20 @@ describe('CaptureWriter', () => {
     expect(readAll(copy).packets.length).toBe(inputs.length);
   });
 
+  it('a symbolic link as the output: the file it names is replaced, the link stays', () => {
+    const target = fresh('real.pcap');
+    fs.writeFileSync(target, 'old');
+    const link = path.join(path.dirname(target), 'link.pcap');
+    fs.symlinkSync(target, link);
+    const w = CaptureWriter.open(link, 'pcap');
+    expect(w.tempPath).toBe(path.join(path.dirname(target), `.real.pcap.${process.pid}.tmp`));
+    writeAll(w, inputs);
+    w.commit();
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readAll(link).packets.length).toBe(inputs.length);
+    expect(fs.readdirSync(path.dirname(target)).sort()).toEqual(['link.pcap', 'real.pcap']);
+  });
+
   it('cannot create in a missing directory: CaptureError', () => {
     expect(() => CaptureWriter.open(path.join(tmp(), 'no/such/dir/x.pcap'), 'pcap')).toThrow(CaptureError);
   });

@@ -190,6 +190,16 @@ describe('gwplane report', () => {
     expect(fs.readFileSync(copy, 'utf8')).toBe(renderReport(demoRun));
   });
 
+  it('a report through a symbolic link replaces the file it names; the link stays', () => {
+    const target = path.join(dir, 'r-real.html');
+    fs.writeFileSync(target, 'old');
+    const link = path.join(dir, 'r-link.html');
+    fs.symlinkSync(target, link);
+    writeReportFile(demoRun, link);
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(fs.readFileSync(target, 'utf8')).toBe(renderReport(demoRun));
+  });
+
   it('a write into a missing directory fails without leaving anything', () => {
     expect(() => writeReportFile(demoRun, path.join(dir, 'no-such-dir', 'r.html'))).toThrow(/ENOENT/);
   });
