@@ -434,6 +434,10 @@ async function main(): Promise<void> {
   if (a.only.has('workers')) {
     log('workers: loading the trace into shared memory');
     const frames = loadShared(path.join(root, trace));
+    // The target needs the second core idle: no writeback of what the steps before wrote may
+    // run beside the workers. (One full run gave 1.18x here where `--only workers` gave 1.75x
+    // minutes later; the VM's own speed moves that much too.)
+    spawnSync('sync', [], { stdio: 'ignore' });
     // one worker; two with RSS queues (each worker handed its own frames, as a NIC or the
     // kernel's fanout does: the target's case); two that each walk the whole input (software
     // dispatch in the timed passes)
