@@ -64,6 +64,7 @@ import {
   type YAMLMap,
 } from "yaml";
 import { ConfigError } from "./config-error.js";
+import { parseSubset } from "./yaml-subset.js";
 import {
   formatPrefix4,
   isUnicast4,
@@ -122,7 +123,10 @@ export function parseConfig(text: string, file: string): GwConfig {
   // uniqueKeys: false: yaml's own duplicate-key check compares every key with each earlier key
   // of its mapping, O(n^2) (a mapping of 50,000 keys took minutes); duplicateKeys() below makes
   // the same check, with the same message and position, in linear time.
-  const doc = parseDocument(text, { keepSourceTokens: true, lineCounter: lc, prettyErrors: false, uniqueKeys: false });
+  // The plain subset configs are written in is read by yaml-subset.ts, which builds the same
+  // nodes (and fills lc the same way) without the cost of `yaml` starting cold; anything else,
+  // every syntax error included, is parsed by `yaml`.
+  const doc = parseSubset(text, lc) ?? parseDocument(text, { keepSourceTokens: true, lineCounter: lc, prettyErrors: false, uniqueKeys: false });
   const ctx = new Ctx(file, lc, doc);
 
   // Phase 1: syntax.
