@@ -239,6 +239,21 @@ function repeatCapture(src: string, dst: string, bytes: number): { packets: numb
 const caCertsDropped = process.env.NODE_EXTRA_CA_CERTS !== undefined;
 delete process.env.NODE_EXTRA_CA_CERTS;
 
+/**
+ * The environment the CLI's first line sets (`NAME=VALUE` before `node`: GLIBC_TUNABLES,
+ * src/cli/launch.ts) is set for every process timed here too, the limit and the peers
+ * included: what the launcher gains from its environment, they get as well.
+ */
+const cliEnv: Record<string, string> = Object.fromEntries(
+  fs
+    .readFileSync(path.join(root, 'dist/src/cli/main.cjs'), 'utf8')
+    .split('\n', 1)[0]!
+    .split(/\s+/)
+    .filter((x) => /^[A-Z_][A-Z0-9_]*=/.test(x))
+    .map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]),
+);
+Object.assign(process.env, cliEnv);
+
 async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
   const node = process.execPath;
@@ -567,7 +582,7 @@ async function main(): Promise<void> {
     const lines = [
       '## Whole process and reference points',
       '',
-      `Command: \`${command}\` (after \`npm run build\`; traces from fixtures/gen-trace.ts in bench/out/, not committed). Whole-process times: median of ${a.runs} runs after one untimed run.${caCertsDropped ? ' NODE_EXTRA_CA_CERTS was set and is removed for every process timed (gwplane drops it itself: src/cli/launch.ts).' : ''}`,
+      `Command: \`${command}\` (after \`npm run build\`; traces from fixtures/gen-trace.ts in bench/out/, not committed). Whole-process times: median of ${a.runs} runs after one untimed run.${caCertsDropped ? ' NODE_EXTRA_CA_CERTS was set and is removed for every process timed (gwplane drops it itself: src/cli/launch.ts).' : ''}${Object.keys(cliEnv).length > 0 ? ` Every process timed runs with the environment the CLI's first line sets: ${Object.entries(cliEnv).map(([k, v]) => `${k}=${v}`).join(' ')}.` : ''}`,
       '',
       `- date: ${facts.date}`,
       `- machine: ${facts.cpu}, ${facts.cores} cores, ${facts.platform}`,
