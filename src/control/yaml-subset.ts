@@ -48,7 +48,8 @@ function plainValue(s: string): unknown {
   if (s === '~' || s === 'null') return null;
   if (s === 'true') return true;
   if (s === 'false') return false;
-  if (!PLAIN.test(s) || s.endsWith(':') || s.startsWith(':') || s.startsWith('@')) return OUTSIDE;
+  // a lone `-` is a sequence entry, not a scalar; `:` and `@` may not start one (YAML 7.3.3)
+  if (!PLAIN.test(s) || s === '-' || s.endsWith(':') || s.startsWith(':') || s.startsWith('@')) return OUTSIDE;
   const lower = s.toLowerCase();
   if (lower === 'null' || lower === 'true' || lower === 'false') return OUTSIDE;
   if (DEC_INT.test(s)) {

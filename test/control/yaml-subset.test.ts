@@ -72,6 +72,7 @@ describe('yaml subset reader', () => {
       'a: "q\\n"', "a: 'it''s'", 'a: "open', 'a: &x 1', 'a: *x', 'a: !!str 1', 'a: |\n  x', 'a: >\n  x', 'a:', 'a: b c', 'a: x:',
       'a: [1, 2,]', 'a: [1,\n  2]', 'a: {b:c}', '\ta: 1', 'a: 1\r\n', '---\na: 1', 'a: 1\n b: 2', '- 1', '  a: 1',
       'a: [x y]', 'a: [b: 1]', 'a: @x', 'a: :x', '1: a', 'true: a', 'a: 99999999999999999999', 'a: 1 b: 2',
+      'a: -', 'a: [-]',
     ];
     for (const t of outside) expect(parseSubset(t, new LineCounter()), t).toBeNull();
   });
@@ -81,7 +82,7 @@ describe('yaml subset reader', () => {
     const scalars = fc.constantFrom(
       '0', '1', '-3', '10', '1.5', '-0.25', '10.0', '007', '-0', '1e3', '0x1F', '.5', '1.', 'true', 'false', 'True', 'null', 'Null', '~',
       'yes', 'off', 'gw1', '10.0.0.11', '172.16.0.0/16', '02:00:00:00:00:11', 'a:b', 'a:', '@x', 'x_y', '.inf', 'a.b', '-x',
-      '"q"', "'s'", '"a b, c"', '"x\\\\y"', "'it''s'", '""', '"1"', "'true'",
+      '"q"', "'s'", '"a b, c"', '"x\\\\y"', "'it''s'", '""', '"1"', "'true'", '-', '--', '-.5', '0.', '1.2.3',
     );
     const comment = fc.constantFrom('', ' # c', '  #c', ' #');
     type Tree = { kind: 'map'; items: [string, Tree][] } | { kind: 'seq'; items: Tree[] } | { kind: 'flowseq'; items: string[] } | { kind: 'flowmap'; items: [string, string][] } | { kind: 'scalar'; v: string };
