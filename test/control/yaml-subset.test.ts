@@ -2,7 +2,9 @@
  * The subset reader (src/control/yaml-subset.ts) against `yaml` itself: wherever it reads a
  * text, it must give the nodes `yaml` gives (kind, value, start offset, keys) and the same
  * LineCounter; a text `yaml` finds an error in must be left to `yaml`. Checked on every YAML
- * file of the repository (the configs and the 97 broken ones) and on generated configs made of
+ * file of the repository (the configs and the 97 broken ones), on every value of up to three
+ * characters from an alphabet of the characters that matter (in four contexts), and on generated
+ * configs made of
  * the pieces where the two could part: numbers the core schema reads, names it reads as null
  * or booleans, comments, flow collections, sequences at their key's column.
  */
@@ -75,6 +77,22 @@ describe('yaml subset reader', () => {
       'a: -', 'a: [-]',
     ];
     for (const t of outside) expect(parseSubset(t, new LineCounter()), t).toBeNull();
+  });
+
+  it('agrees with yaml on every value of up to three characters from the ones that matter', () => {
+    // digits, signs, dots, colons, `@`, `/`, `_`, `e` and `x` (exponents, hex), a letter
+    const alphabet = ['0', '1', '-', '+', '.', ':', '@', '/', '_', 'e', 'x', 'a'];
+    const values: string[] = [];
+    const grow = (prefix: string): void => {
+      if (prefix.length > 0) values.push(prefix);
+      if (prefix.length < 3) for (const c of alphabet) grow(prefix + c);
+    };
+    grow('');
+    let read = 0;
+    for (const v of values) {
+      for (const text of [`a: ${v}\n`, `a: [${v}, b]\n`, `a: { k: ${v} }\n`, `a:\n  - ${v}\n`]) if (compare(text)) read++;
+    }
+    expect(read).toBeGreaterThan(values.length); // most of them are read, in some context
   });
 
   it('agrees with yaml on generated configs', () => {
