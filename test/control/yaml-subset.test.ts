@@ -4,9 +4,8 @@
  * LineCounter; a text `yaml` finds an error in must be left to `yaml`. Checked on every YAML
  * file of the repository (the configs and the 97 broken ones), on every value of up to three
  * characters from an alphabet of the characters that matter (in four contexts), and on generated
- * configs made of
- * the pieces where the two could part: numbers the core schema reads, names it reads as null
- * or booleans, comments, flow collections, sequences at their key's column.
+ * configs made of the pieces where the two could part: numbers the core schema reads, names it
+ * reads as null or booleans, comments, flow collections, sequences at their key's column.
  */
 import fs from 'node:fs';
 import os from 'node:os';
