@@ -43,7 +43,8 @@
  * (4.5 MB for the trace config) is such a block, and a replay touches nearly every page of it:
  * a 1M-packet replay took ~1,600 fewer page faults (5,763-6,061 against 7,330-7,936) and 0.937x
  * the time (interleaved runs, 21 rounds; `replay -c 1` 1.006x); each first touch of a 4 KiB
- * page costs ~12 us here. Peak RSS of the 2 GB streaming replay: 59.3 MiB (57.9-58.6 without).
+ * page costs ~12 us here. Peak RSS of the 2 GB streaming replay: 59.1-61.8 MiB in three runs
+ * (57.9-58.6 without).
  * It replaces a GLIBC_TUNABLES the caller set.
  *
  * GWPLANE_WRITE_CODE_CACHE=1 (the build sets it): write the cache at exit, from the functions
