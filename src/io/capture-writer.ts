@@ -288,21 +288,16 @@ export class CaptureWriter {
   }
 
   /**
-   * Close and unlink the temporary file (stdout: drop what is buffered). No-op once
-   * committed or aborted.
+   * Close and unlink the temporary file (stdout: drop what is buffered; a special file: close
+   * it). No-op once committed or aborted.
    */
   abort(): void {
     if (this.state !== 'open') return;
     this.state = 'aborted';
     this.pos = 0;
-    if (this.tempPath === null && this.fd !== 1) closeQuietly(this.fd);
+    if (this.fd !== 1) closeQuietly(this.fd);
     if (this.tempPath !== null) {
       pending.delete(this);
-      try {
-        fs.closeSync(this.fd);
-      } catch {
-        // already closed: nothing to release
-      }
       try {
         fs.unlinkSync(this.tempPath);
       } catch {

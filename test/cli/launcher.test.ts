@@ -46,6 +46,12 @@ describe('launcher', () => {
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
+  it('node dist/src/cli/main.js (tsc\'s module of main.ts, where the launcher used to be) runs the command line too', () => {
+    const r = spawnSync(process.execPath, [path.join(root, 'dist/src/cli/main.js'), '--version'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
   it('starts node without NODE_EXTRA_CA_CERTS (a CA file node would parse at every start; gwplane makes no TLS connection)', () => {
     // node warns at startup when that file cannot be loaded: run by the first line, no warning
     const env = { ...process.env, NODE_EXTRA_CA_CERTS: path.join(os.tmpdir(), 'gwplane-no-such-ca-file.pem') };
@@ -102,6 +108,9 @@ describe('launcher', () => {
       // net and stream too: stdout and stderr are pipes here, and node makes their streams (which
       // load net) only when process.stdout or process.stderr is first used (src/cli/output.ts)
       for (const m of ['child_process', 'dgram', 'http', 'crypto', 'net', 'stream']) expect(loaded.has(`NativeModule ${m}`), m).toBe(false);
+      // the launcher is CommonJS (main.cjs): node runs it without its ES module loader's
+      // resolver and asynchronous file reads
+      for (const m of ['internal/modules/esm/resolve', 'internal/fs/promises']) expect(loaded.has(`NativeModule ${m}`), m).toBe(false);
       expect(r.stdout).toMatch(/^Actual: \d+ packets/m); // the summary, written without the stream
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
