@@ -1,4 +1,4 @@
-#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS GLIBC_TUNABLES=glibc.malloc.hugetlb=1 node --v8-pool-size=1 --max-semi-space-size=1
+#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.top_pad=67108864 node --v8-pool-size=1 --max-semi-space-size=1
 /**
  * The launcher: dist/src/cli/main.cjs (package.json `bin`). It compiles the bundled program
  * (gwplane.cjs beside it: src/cli/gwplane.ts and everything it imports, one CommonJS file) with
@@ -45,6 +45,20 @@
  * the time (interleaved runs, 21 rounds; `replay -c 1` 1.006x); each first touch of a 4 KiB
  * page costs ~12 us here. Peak RSS of the 2 GB streaming replay: 59.1-61.8 MiB in three runs
  * (57.9-58.6 without).
+ * The same variable sets glibc.malloc.top_pad=67108864 (64 MiB; mallopt(3) M_TOP_PAD, 128 KiB by
+ * default): malloc grows its heap by that much more than it needs, and keeps that much free at
+ * the top of the heap when memory is freed instead of giving it back to the kernel. My reading
+ * (not proven): memory freed and taken again (V8's compiler takes and frees some for each
+ * function it optimises) is reused rather than faulted in again, and the heap grows in steps
+ * big enough for huge pages. Measured on 1M-packet replays (interleaved rounds, both with
+ * hugetlb=1):
+ *   - page faults 2,903-3,266 (9 runs) against 5,951-7,974 without it (6 runs);
+ *   - whole replay 0.938x the time (11 rounds) and 0.877x (15 rounds, a slower phase of the VM);
+ *     `replay -c 1` 0.891x (15 rounds); the read-walk-write limit 1.01x (11 rounds: no gain);
+ *   - peak RSS of the 1M replay 65-68 MiB against 59-63 MiB; of the 2 GB streaming replay
+ *     64.6-65.2 MiB in three runs (target 69.3);
+ *   - smaller pads fault more: 2 MiB 4,663-5,100, 4 MiB 3,553-3,892, 16 MiB 3,001-3,353 (3 runs
+ *     each); glibc.malloc.arena_max=1 on top took 3 MiB less RSS and 1.009x the time.
  * It replaces a GLIBC_TUNABLES the caller set.
  *
  * GWPLANE_WRITE_CODE_CACHE=1 (the build sets it): write the cache at exit, from the functions

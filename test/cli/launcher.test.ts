@@ -63,6 +63,36 @@ describe('launcher', () => {
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
+  it("gives node's malloc the settings of its first line (huge pages, a 64 MiB top pad), replacing the caller's", () => {
+    // a module node loads before the CLI (NODE_OPTIONS --require) reports the environment and the
+    // size of malloc's heap ([heap] in /proc/self/maps): with a 64 MiB top pad it is at least that
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gwplane-tunables-'));
+    try {
+      const probe = path.join(dir, 'probe.cjs');
+      fs.writeFileSync(
+        probe,
+        "process.on('exit', () => { const l = require('fs').readFileSync('/proc/self/maps', 'utf8').split('\\n').find((x) => x.endsWith('[heap]')) || '0-0';" +
+          " const [a, b] = l.split(' ')[0].split('-').map((x) => parseInt(x, 16)); process.stderr.write(`tunables=${process.env.GLIBC_TUNABLES} heap=${b - a}\\n`); });\n",
+      );
+      const report = (cmd: string, args: string[]): { tunables: string; heap: number } => {
+        const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: `--require ${probe}`, GLIBC_TUNABLES: 'glibc.malloc.top_pad=0' } });
+        expect(r.status, r.stderr).toBe(0);
+        const m = /tunables=(\S+) heap=(\d+)/.exec(r.stderr);
+        expect(m, r.stderr).not.toBeNull();
+        return { tunables: m![1]!, heap: Number(m![2]) };
+      };
+      const viaFirstLine = report(cli, ['--version']);
+      expect(viaFirstLine.tunables).toBe('glibc.malloc.hugetlb=1:glibc.malloc.top_pad=67108864');
+      expect(viaFirstLine.heap).toBeGreaterThanOrEqual(64 * 1024 * 1024);
+      // the caller's setting, node run directly: no pad, a heap of a few MiB
+      const direct = report(process.execPath, [...flags, cli, '--version']);
+      expect(direct.tunables).toBe('glibc.malloc.top_pad=0');
+      expect(direct.heap).toBeLessThan(32 * 1024 * 1024);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a bundle changed after its cache was made is compiled from its source, not from the stale cache', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gwplane-launcher-'));
     try {
