@@ -77,7 +77,7 @@ await build([
   single('src/worker/shard-worker.ts', 'dist/src/worker/shard-worker.js'),
   single('bench/run.ts', 'dist/bench/run.js'),
   single('bench/e2e.ts', 'dist/bench/e2e.js'),
-  ...['decoders', 'gc-check', 'parse', 'walk'].map((n) => single(`bench/e2e/${n}.ts`, `dist/bench/e2e/${n}.js`)),
+  ...['decoders', 'gc-check', 'parse', 'walk', 'workers'].map((n) => single(`bench/e2e/${n}.ts`, `dist/bench/e2e/${n}.js`)),
   // the read-walk-write limit starts as the CLI does, through node's CommonJS loader (the
   // launcher above): the limit pays no start-up cost that gwplane does not
   single('bench/e2e/rww.ts', 'dist/bench/e2e/rww.cjs', 'cjs'),

@@ -4,6 +4,7 @@
  * input to pick its frames or is handed its own (RSS queues); every packet meets one worker.
  * Runs the built workers (dist/), as bench/e2e.ts does.
  */
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -26,5 +27,24 @@ describe('sharded workers', () => {
       for (let i = 0; i < frames.count; i++) if (two.digests[i] !== one.digests[i]) differ++;
       expect(differ, dispatch).toBe(0);
     }
+  }, 60_000);
+
+  it('bench:e2e\'s workers step, a program of its own, reports per-round timings and equal outputs', () => {
+    const r = spawnSync(process.execPath, [path.join(root, 'dist/bench/e2e/workers.js'), 'fixtures/demo/demo.pcap', 'fixtures/configs/demo.yaml', '2'], { cwd: root, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { packets: number; ns: Record<string, number[]>; shards: number[]; identicalTwo: boolean; identicalWalk: boolean };
+    expect(out.packets).toBeGreaterThan(0);
+    for (const k of ['one', 'two', 'walk']) {
+      expect(out.ns[k], k).toHaveLength(2);
+      expect(out.ns[k]!.every((x) => x > 0), k).toBe(true);
+    }
+    expect(out.shards).toHaveLength(2);
+    expect(out.shards[0]! + out.shards[1]!).toBe(out.packets);
+    expect(out.identicalTwo).toBe(true);
+    expect(out.identicalWalk).toBe(true);
+    // a missing argument is an error with its usage, not a crash
+    const bad = spawnSync(process.execPath, [path.join(root, 'dist/bench/e2e/workers.js')], { cwd: root, encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/usage: workers.js TRACE CONFIG/);
   }, 60_000);
 });
