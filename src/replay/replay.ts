@@ -95,6 +95,9 @@ interface EventTrack {
 /** Buckets of the per-tunnel / per-gateway time series kept at most (2^18: 7.3 hours at 100 ms). */
 export const MAX_SERIES_BUCKETS = 1 << 18;
 
+/** Series rows made before the first packet (6.4 s of capture time at 100 ms); more are made as needed. */
+const ROWS_AHEAD = 64;
+
 /** Run a replay to the end, synchronously. */
 export function runReplay(o: ReplayOptions): ReplayResult {
   const steps = replaySteps(o);
@@ -161,9 +164,19 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
     }
     return bk;
   };
-  // one Int32Array per bucket (converted to number[][] in the result)
+  // One Int32Array per bucket (converted to number[][] in the result), the first ROWS_AHEAD made
+  // here: a row first made in the middle of the run ran code V8 had no type feedback for (the
+  // first call, which made bucket 0, came before the function's feedback was allocated), and
+  // the second bucket (at 100 ms of capture time) deoptimised the series code (--trace-deopt:
+  // "Insufficient type feedback for generic named access", the `push`).
   const buckets: Int32Array[] = [];
   const gwBuckets: Int32Array[] = [];
+  for (let k = 0; k < ROWS_AHEAD; k++) {
+    buckets.push(new Int32Array(nt));
+    gwBuckets.push(new Int32Array(ng));
+  }
+  /** Buckets up to the latest packet's (the rows past it were made ahead and are not in the result). */
+  let bucketsUsed = 0;
   /** Capture time (ms from the first packet) of each packet of the batch, computed once. */
   const tms = new Float64Array(batch.capacity);
 
@@ -328,6 +341,8 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
     const hi = lo + seriesMs;
     rowLo = bk > 0 ? lo : bk === 0 ? -Infinity : seriesEndMs;
     rowHi = bk >= 0 ? hi : Infinity;
+    // every call runs this (Math.max, not a branch that only a new bucket would take)
+    bucketsUsed = Math.max(bucketsUsed, bk + 1);
     if (bk >= 0) {
       while (gwBuckets.length <= bk) gwBuckets.push(new Int32Array(ng));
       while (buckets.length <= bk) buckets.push(new Int32Array(nt));
@@ -494,7 +509,7 @@ function* replaySteps(o: ReplayOptions): Generator<void, ReplayResult, void> {
     changes: ctl.changes,
     scorecard: tracks.map((t) => t.row),
     stickinessViolations: violations,
-    series: { bucketMs: seriesMs, tunnels: ctl.tunnelNames, buckets: buckets.map((r) => Array.from(r)), gateways: cfg.gateways.map((g) => g.name), gateway_buckets: gwBuckets.map((r) => Array.from(r)) },
+    series: { bucketMs: seriesMs, tunnels: ctl.tunnelNames, buckets: buckets.slice(0, bucketsUsed).map((r) => Array.from(r)), gateways: cfg.gateways.map((g) => g.name), gateway_buckets: gwBuckets.slice(0, bucketsUsed).map((r) => Array.from(r)) },
     warnings: seriesCut < 0 ? reader.warnings : [...reader.warnings, `time series cut after ${MAX_SERIES_BUCKETS} buckets of ${seriesMs} ms: a packet at ${(seriesCut / 1000).toFixed(3)} s of capture time and later ones are counted but not charted`],
     truncatedRecords: reader.truncatedRecords,
     interrupted,

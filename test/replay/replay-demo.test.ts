@@ -29,6 +29,26 @@ describe('replay of the demo', () => {
   const out = path.join(tmp, 'out.pcap');
   const r = runReplay({ read: demoPcap, config: loadConfig(demoCfg), write: out });
 
+  it('keeps one series bucket per 100 ms of capture time up to the last packet\'s, each tunnel packet counted once', () => {
+    // rows are made ahead for the first 6.4 s (src/replay/replay.ts); the demo lasts 8 s, so
+    // rows are also made during the run; a short replay has only the buckets it reached
+    const check = (x: typeof r, bucketMs: number): void => {
+      const n = Math.floor((x.captureSeconds * 1000) / bucketMs) + 1;
+      expect(x.series.bucketMs).toBe(bucketMs);
+      expect(x.series.buckets).toHaveLength(n);
+      expect(x.series.gateway_buckets).toHaveLength(n);
+      x.series.tunnels.forEach((_, k) => expect(x.series.buckets.reduce((a, b) => a + b[k]!, 0), `tunnel ${k}`).toBe(x.counters.tunPackets[k]));
+    };
+    expect(r.captureSeconds).toBeGreaterThan(6.4);
+    check(r, 100);
+    const fine = runReplay({ read: demoPcap, config: loadConfig(demoCfg), seriesMs: 10 });
+    expect(fine.series.buckets).toHaveLength(800);
+    check(fine, 10);
+    const short = runReplay({ read: demoPcap, config: loadConfig(demoCfg), count: 2000 });
+    expect(short.captureSeconds).toBeLessThan(6.3);
+    check(short, 100);
+  });
+
   it('balances its counters: rx == tx + sum(drops)', () => {
     expect(r.counters.rx).toBe(r.packets);
     expect(r.counters.rx).toBe(r.counters.tx + r.counters.dropped);
