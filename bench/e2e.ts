@@ -449,8 +449,8 @@ async function main(): Promise<void> {
   if (a.only.has('workers')) {
     // The target needs the second core idle: no writeback of what the steps before wrote may
     // run beside the workers, and the step runs in a process of its own (bench/e2e/workers.ts).
-    // (One full run gave 1.18x here where `--only workers` gave 1.75x minutes later; the VM's
-    // own speed moves that much too.)
+    // (Two full runs gave 1.18x and 1.22x here, in the bench process, where `--only workers`
+    // gave 1.75x-1.89x minutes later; the VM's own speed moves that much too.)
     spawnSync('sync', [], { stdio: 'ignore' });
     // one worker; two with RSS queues (each worker handed its own frames, as a NIC or the
     // kernel's fanout does: the target's case); two that each walk the whole input (software

@@ -1,7 +1,7 @@
 /**
  * The workers step of bench/e2e.ts, in a process of its own:
  *
- *   node dist/bench/e2e/workers.js TRACE CONFIG ROUNDS
+ *   node dist/bench/e2e/workers.js TRACE CONFIG [ROUNDS]     (ROUNDS: a positive integer, 5 by default)
  *
  * Rounds of: the data path on one worker thread, on two with RSS queues (each worker handed its
  * own frames, decided before timing), and on two that each walk the whole input to pick their
@@ -19,11 +19,11 @@
 import { loadShared, runSharded } from '../../src/worker/sharded.js';
 
 const [trace, config, roundsArg] = process.argv.slice(2);
-if (!trace || !config) {
-  process.stderr.write('usage: workers.js TRACE CONFIG [ROUNDS]\n');
+const rounds = roundsArg === undefined ? 5 : Number(roundsArg);
+if (!trace || !config || !Number.isInteger(rounds) || rounds < 1) {
+  process.stderr.write('usage: workers.js TRACE CONFIG [ROUNDS]   (ROUNDS: a positive integer, 5 by default)\n');
   process.exit(2);
 }
-const rounds = Math.max(1, Number(roundsArg ?? 5) | 0);
 const frames = loadShared(trace);
 const cases = [
   { key: 'one', workers: 1, dispatch: 'rss' as const },

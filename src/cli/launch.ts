@@ -38,25 +38,28 @@
  * (interleaved runs), and a whole 1M-packet NAT replay 0.88x the time.
  *
  * The first line also sets GLIBC_TUNABLES=glibc.malloc.hugetlb=1: glibc's malloc then asks for
- * transparent huge pages (madvise) for the big blocks it maps, where the kernel grants them on
- * request (`madvise` in /sys/kernel/mm/transparent_hugepage/enabled, as here). The flow table
- * (4.5 MB for the trace config) is such a block, and a replay touches nearly every page of it:
- * a 1M-packet replay took ~1,600 fewer page faults (5,763-6,061 against 7,330-7,936) and 0.937x
- * the time (interleaved runs, 21 rounds; `replay -c 1` 1.006x); each first touch of a 4 KiB
- * page costs ~12 us here. Peak RSS of the 2 GB streaming replay: 59.1-61.8 MiB in three runs
- * (57.9-58.6 without).
+ * transparent huge pages (madvise) for the memory it takes from the kernel, where the kernel
+ * grants them on request (`madvise` in /sys/kernel/mm/transparent_hugepage/enabled, as here).
+ * Measured alone, when the flow table (4.5 MB for the trace config) was a block malloc mapped
+ * for itself, a replay touching nearly every page of it: a 1M-packet replay took ~1,600 fewer
+ * page faults (5,763-6,061 against 7,330-7,936) and 0.937x the time (interleaved runs, 21
+ * rounds; `replay -c 1` 1.006x); each first touch of a 4 KiB page costs ~12 us here. Peak RSS
+ * of the 2 GB streaming replay: 59.1-61.8 MiB in three runs (57.9-58.6 without).
  * The same variable sets glibc.malloc.top_pad=67108864 (64 MiB; mallopt(3) M_TOP_PAD, 128 KiB by
  * default): malloc grows its heap by that much more than it needs, and keeps that much free at
- * the top of the heap when memory is freed instead of giving it back to the kernel. My reading
- * (not proven): memory freed and taken again (V8's compiler takes and frees some for each
- * function it optimises) is reused rather than faulted in again, and the heap grows in steps
- * big enough for huge pages. Measured on 1M-packet replays (interleaved rounds, both with
- * hugetlb=1):
+ * the top of the heap when memory is freed instead of giving it back to the kernel. Two more
+ * effects, from glibc: big blocks that fit in that free top (the flow table, the I/O slab) now
+ * come from the heap, which hugetlb=1 madvises the same way, instead of mappings of their own;
+ * and setting top_pad turns off malloc's dynamic mmap threshold (mallopt(3) NOTES), so a block
+ * of 128 KiB or more that does not fit is mapped and unmapped each time. My reading (not
+ * proven): memory freed and taken again (V8's compiler takes and frees some for each function
+ * it optimises) is reused rather than faulted in again, and the heap grows in steps big enough
+ * for huge pages. Measured on 1M-packet replays (interleaved rounds, both with hugetlb=1):
  *   - page faults 2,903-3,266 (9 runs) against 5,951-7,974 without it (6 runs);
  *   - whole replay 0.938x the time (11 rounds) and 0.877x (15 rounds, a slower phase of the VM);
  *     `replay -c 1` 0.891x (15 rounds); the read-walk-write limit 1.01x (11 rounds: no gain);
  *   - peak RSS of the 1M replay 65-68 MiB against 59-63 MiB; of the 2 GB streaming replay
- *     64.6-65.2 MiB in three runs (target 69.3);
+ *     64.6-66.3 MiB in seven runs (target 69.3);
  *   - smaller pads fault more: 2 MiB 4,663-5,100, 4 MiB 3,553-3,892, 16 MiB 3,001-3,353 (3 runs
  *     each); glibc.malloc.arena_max=1 on top took 3 MiB less RSS and 1.009x the time.
  * It replaces a GLIBC_TUNABLES the caller set.

@@ -42,9 +42,11 @@ describe('sharded workers', () => {
     expect(out.shards[0]! + out.shards[1]!).toBe(out.packets);
     expect(out.identicalTwo).toBe(true);
     expect(out.identicalWalk).toBe(true);
-    // a missing argument is an error with its usage, not a crash
-    const bad = spawnSync(process.execPath, [path.join(root, 'dist/bench/e2e/workers.js')], { cwd: root, encoding: 'utf8' });
-    expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/usage: workers.js TRACE CONFIG/);
+    // a missing argument, or rounds that are not a positive integer, is an error with its usage
+    for (const args of [[], ['fixtures/demo/demo.pcap', 'fixtures/configs/demo.yaml', 'abc'], ['fixtures/demo/demo.pcap', 'fixtures/configs/demo.yaml', '0']]) {
+      const bad = spawnSync(process.execPath, [path.join(root, 'dist/bench/e2e/workers.js'), ...args], { cwd: root, encoding: 'utf8' });
+      expect(bad.status, args.join(' ')).toBe(2);
+      expect(bad.stderr).toMatch(/usage: workers.js TRACE CONFIG \[ROUNDS\]/);
+    }
   }, 60_000);
 });
