@@ -186,9 +186,10 @@ function interleaved(runs: number, cmds: Array<{ cmd: string; args: string[] }>,
 const shell = (cmd: string, args: string[]): string => [cmd, ...args].map((x) => (/[^\w./:=,-]/.test(x) ? `'${x}'` : x)).join(' ');
 const secs = (s: number): string => `${s.toFixed(3)} s`;
 const spread = (xs: number[]): string => `${Math.min(...xs).toFixed(3)}..${Math.max(...xs).toFixed(3)} s over ${xs.length} runs`;
-/** The node flags of the CLI's first line (`#!/usr/bin/env -S node ...`, src/cli/launch.ts). */
-const cliFlags = (): string[] =>
-  fs.readFileSync(path.join(root, 'dist/src/cli/main.cjs'), 'utf8').split('\n', 1)[0]!.split(/\s+/).filter((x) => x.startsWith('--'));
+/** The words of the CLI's first line (`#!/usr/bin/env -S ... node <flags>`, src/cli/launch.ts). */
+const firstLineWords = (): string[] => fs.readFileSync(path.join(root, 'dist/src/cli/main.cjs'), 'utf8').split('\n', 1)[0]!.split(/\s+/);
+/** The node flags of the CLI's first line. */
+const cliFlags = (): string[] => firstLineWords().filter((x) => x.startsWith('--'));
 const have = (tool: string): boolean => spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
 
 function traceFiles(a: Args): { trace: string; nat: string } {
@@ -245,10 +246,7 @@ delete process.env.NODE_EXTRA_CA_CERTS;
  * included: what the launcher gains from its environment, they get as well.
  */
 const cliEnv: Record<string, string> = Object.fromEntries(
-  fs
-    .readFileSync(path.join(root, 'dist/src/cli/main.cjs'), 'utf8')
-    .split('\n', 1)[0]!
-    .split(/\s+/)
+  firstLineWords()
     .filter((x) => /^[A-Z_][A-Z0-9_]*=/.test(x))
     .map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]),
 );

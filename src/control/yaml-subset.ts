@@ -297,15 +297,8 @@ class SubsetReader {
   private flowItem(p: number, lineEnd: number): [Node, number] {
     const c = this.t.charCodeAt(p);
     if (c === 0x5b || c === 0x7b) return this.flow(p, lineEnd);
-    if (c === 0x22 || c === 0x27) {
-      const [node, end] = this.quoted(p, lineEnd);
-      const after = this.skipSpaces(end, lineEnd);
-      if (after < lineEnd) {
-        const d = this.t.charCodeAt(after);
-        if (d !== 0x2c && d !== 0x5d && d !== 0x7d) throw OUTSIDE;
-      }
-      return [node, end];
-    }
+    // what follows an item (only spaces, then `,` or the closing bracket) is checked by flow()
+    if (c === 0x22 || c === 0x27) return this.quoted(p, lineEnd);
     let end = p;
     while (end < lineEnd) {
       const d = this.t.charCodeAt(end);
@@ -315,12 +308,6 @@ class SubsetReader {
     if (end === p) throw OUTSIDE;
     const v = plainValue(this.t.slice(p, end));
     if (v === OUTSIDE) throw OUTSIDE;
-    // a scalar followed by a space and more than spaces before `,` `]` `}` (`a b`, `a :`): outside
-    const after = this.skipSpaces(end, lineEnd);
-    if (after < lineEnd) {
-      const d = this.t.charCodeAt(after);
-      if (d !== 0x2c && d !== 0x5d && d !== 0x7d) throw OUTSIDE;
-    }
     return [scalar(v, p, end), end];
   }
 

@@ -22,7 +22,7 @@ import { LINK_ETHERNET, MAX_FRAME } from '../batch/packet-batch.js';
 import { slabBuffer } from '../batch/slab.js';
 import { CaptureError } from './capture-error.js';
 import { copyBytes } from './copy-bytes.js';
-import { isSpecialFile, renameTarget } from './special-file.js';
+import { isSpecialFile, renameTarget, tempNameFor } from './special-file.js';
 import { writeAll } from './fd-sync.js';
 import {
   PCAP_RECORD_HEADER_LEN, REC_OFF_CAPLEN, REC_OFF_ORIGLEN, REC_OFF_TS_FRAC, REC_OFF_TS_SEC, pcapWriteHeader,
@@ -145,7 +145,7 @@ export class CaptureWriter {
       }
     } else if (path !== '-') {
       dest = renameTarget(nodePath.resolve(path));
-      tempPath = nodePath.join(nodePath.dirname(dest), `.${nodePath.basename(dest)}.${process.pid}.tmp`);
+      tempPath = tempNameFor(dest);
       try {
         fd = fs.openSync(tempPath, 'w', 0o644);
       } catch (e) {

@@ -10,6 +10,7 @@
  *   store) is replaced at the file it names, not the link itself.
  */
 import fs from 'node:fs';
+import nodePath from 'node:path';
 
 /** `path` exists (following symbolic links) and is neither a regular file nor a directory. */
 export function isSpecialFile(path: string): boolean {
@@ -33,4 +34,9 @@ export function renameTarget(path: string): string {
   } catch {
     return path; // not there yet (or a dangling link): created as named
   }
+}
+
+/** The temporary name a file is written under before it is renamed to `dest`: `.<name>.<pid>.tmp` beside it. */
+export function tempNameFor(dest: string): string {
+  return nodePath.join(nodePath.dirname(dest), `.${nodePath.basename(dest)}.${process.pid}.tmp`);
 }

@@ -19,7 +19,7 @@ import { EVENT_STYLE, PALETTE, groupedBarChart, hbarChart, legend, timeChart, ty
 import { parseRunJson, type RunJson } from './run-data.js';
 import { el, esc } from './svg.js';
 import { stdout } from '../cli/output.js';
-import { isSpecialFile, renameTarget } from '../io/special-file.js';
+import { isSpecialFile, renameTarget, tempNameFor } from '../io/special-file.js';
 
 /** The scenario's events as chart markers, in time order. */
 export function reportEvents(run: RunJson): EventMark[] {
@@ -384,7 +384,7 @@ export function writeReportFile(json: unknown, file: string): void {
     return;
   }
   const dest = renameTarget(path.resolve(file)); // a symbolic link: the file it names is replaced
-  const tmp = path.join(path.dirname(dest), `.${path.basename(dest)}.${process.pid}.tmp`);
+  const tmp = tempNameFor(dest);
   try {
     fs.writeFileSync(tmp, html);
     fs.renameSync(tmp, dest);

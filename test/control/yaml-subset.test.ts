@@ -73,7 +73,7 @@ describe('yaml subset reader', () => {
       'a: "q\\n"', "a: 'it''s'", 'a: "open', 'a: &x 1', 'a: *x', 'a: !!str 1', 'a: |\n  x', 'a: >\n  x', 'a:', 'a: b c', 'a: x:',
       'a: [1, 2,]', 'a: [1,\n  2]', 'a: {b:c}', '\ta: 1', 'a: 1\r\n', '---\na: 1', 'a: 1\n b: 2', '- 1', '  a: 1',
       'a: [x y]', 'a: [b: 1]', 'a: @x', 'a: :x', '1: a', 'true: a', 'a: 99999999999999999999', 'a: 1 b: 2',
-      'a: -', 'a: [-]',
+      'a: -', 'a: [-]', 'a: ["x" y]', "a: ['x' , y z]", 'a: { k: x y }', 'a: [x }', 'a: { k: x ]',
     ];
     for (const t of outside) expect(parseSubset(t, new LineCounter()), t).toBeNull();
   });
