@@ -12,7 +12,10 @@
  *               (`interleaved`: outputs removed and `sync` before each timed run).
  * - limit:      a process that reads the trace, walks its record headers and writes it
  *               unchanged (bench/e2e/rww.ts, a CommonJS program as the CLI's launcher is);
- *               target: replay <= 1.6x this (the median of the per-round ratios).
+ *               target: replay <= 1.6x this (the median of the per-round ratios). In the same
+               rounds, the flat sketch (bench/e2e/flat-sketch.ts): the trace's rewrites in one
+               function, no config, counters or report; its output must equal gwplane's byte
+               for byte (checked after the rounds); reported as a floor, without a target.
  * - reference:  correctness at speed on the large trace (bench/e2e/reference-check.ts): the
  *               CLI's output (in-place I/O, the dissector's fast path) equals, record for
  *               record, the in-process replay that copies every frame; and the data path's
@@ -54,7 +57,7 @@ import { NAT_TRACE_FILE, TRACE_FILE, writeTrace } from '../fixtures/gen-trace.js
 import { machineFacts } from './harness.js';
 import { writeResultsSection } from './results-md.js';
 import { repoDir } from './trace-data.js';
-import { checkChecksums, diffCaptures } from './e2e/verify.js';
+import { checkChecksums, diffCaptures, sameRecords } from './e2e/verify.js';
 import { checkAgainstReference } from './e2e/reference-check.js';
 
 const root = repoDir();
@@ -269,9 +272,12 @@ async function main(): Promise<void> {
     const sargs = ['replay', '-r', trace, '--config', traceCfg, '-c', '1'];
     const largs = ['dist/bench/e2e/rww.cjs', trace, out('rww-out.pcap')];
     const nargs = ['-e', '0'];
-    log(`replay, startup, limit, node alone, interleaved: ${shell(cli, args)} / ${shell(cli, sargs)} / ${shell('node', largs)} / node -e 0`);
-    const t = interleaved(a.runs, [{ cmd: cli, args }, { cmd: cli, args: sargs }, { cmd: node, args: largs }, { cmd: node, args: nargs }], [out('replay-out.pcap'), out('rww-out.pcap')]);
-    const [r, st, l, n0] = t.times as [Timed, Timed, Timed, Timed];
+    const fargs = ['dist/bench/e2e/flat-sketch.cjs', trace, out('flat-sketch-out.pcap')];
+    const cmds = [{ cmd: cli, args }, { cmd: cli, args: sargs }, { cmd: node, args: largs }, { cmd: node, args: nargs }];
+    if (a.only.has('limit')) cmds.push({ cmd: node, args: fargs });
+    log(`replay, startup, limit, node alone${a.only.has('limit') ? ', flat sketch' : ''}, interleaved: ${cmds.map((c) => shell(c.cmd === node ? 'node' : c.cmd, c.args)).join(' / ')}`);
+    const t = interleaved(a.runs, cmds, [out('replay-out.pcap'), out('rww-out.pcap'), out('flat-sketch-out.pcap')]);
+    const [r, st, l, n0, fl] = t.times as [Timed, Timed, Timed, Timed, Timed | undefined];
     figures.push({ what: 'node alone: `node -e 0`', value: `${secs(n0.median)} (${spread(n0.all)})`, target: '', met: null, command: shell('node', nargs) });
     figures.push({
       what: 'gwplane replay startup: the same command with -c 1 (module loading, config, tables)',
@@ -303,6 +309,22 @@ async function main(): Promise<void> {
         met: ratio <= 1.6,
         command: 'the two rows above',
         detail: `median of the ${a.runs} per-round ratios; replay minus startup against the limit minus node alone: ${((r.median - st.median) / (l.median - n0.median)).toFixed(2)}x`,
+      });
+      // The flat sketch (bench/e2e/flat-sketch.ts): the same rewrites of this trace in one
+      // function, without config, counters or report; a floor, not a target. Its output must be
+      // gwplane's, byte for byte, or its time says nothing.
+      run(cli, args, { stdout: 'ignore' });
+      run(node, fargs, { stdout: 'ignore' });
+      const same = sameRecords(out('flat-sketch-out.pcap'), out('replay-out.pcap'));
+      for (const f of [out('replay-out.pcap'), out('flat-sketch-out.pcap')]) fs.rmSync(path.join(root, f), { force: true });
+      if (same.differing !== 0) throw new Error(`the flat sketch's output differs from gwplane's in ${same.differing} of ${same.records} records (${same.examples.join('; ')}): bench/e2e/flat-sketch.ts no longer does gwplane's job on this trace`);
+      figures.push({
+        what: 'flat sketch of the same job, whole process (bench/e2e/flat-sketch.ts: one function, the trace\'s addresses built in, no config, counters or report; output byte-identical to gwplane\'s)',
+        value: `${secs(fl!.median)} (${spread(fl!.all)}); ${t.ratio(4, 2).toFixed(2)}x the limit; gwplane ${t.ratio(0, 4).toFixed(2)}x the sketch`,
+        target: '',
+        met: null,
+        command: shell('node', fargs),
+        detail: `medians of the ${a.runs} per-round ratios; output compared with gwplane's: ${same.records} records, 0 differ`,
       });
     }
   }

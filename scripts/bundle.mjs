@@ -81,6 +81,8 @@ await build([
   // the read-walk-write limit starts as the CLI does, through node's CommonJS loader (the
   // launcher above): the limit pays no start-up cost that gwplane does not
   single('bench/e2e/rww.ts', 'dist/bench/e2e/rww.cjs', 'cjs'),
+  // and so does the flat sketch of the job, a reference point beside it (bench/e2e/flat-sketch.ts)
+  single('bench/e2e/flat-sketch.ts', 'dist/bench/e2e/flat-sketch.cjs', 'cjs'),
 ]);
 
 // The launcher compiles the CLI's bundle as it is (src/cli/launch.ts): wrapped here in
