@@ -15,7 +15,7 @@
  *               target: replay <= 1.6x this (the median of the per-round ratios). In the same
                rounds, the flat sketch (bench/e2e/flat-sketch.ts): the trace's rewrites in one
                function, no config, counters or report; its output must equal gwplane's byte
-               for byte (checked after the rounds); reported as a floor, without a target.
+               for byte (checked after the rounds); reported without a target.
  * - reference:  correctness at speed on the large trace (bench/e2e/reference-check.ts): the
  *               CLI's output (in-place I/O, the dissector's fast path) equals, record for
  *               record, the in-process replay that copies every frame; and the data path's
@@ -311,7 +311,7 @@ async function main(): Promise<void> {
         detail: `median of the ${a.runs} per-round ratios; replay minus startup against the limit minus node alone: ${((r.median - st.median) / (l.median - n0.median)).toFixed(2)}x`,
       });
       // The flat sketch (bench/e2e/flat-sketch.ts): the same rewrites of this trace in one
-      // function, without config, counters or report; a floor, not a target. Its output must be
+      // function, without config, counters or report; a data point, not a target. Its output must be
       // gwplane's, byte for byte, or its time says nothing.
       run(cli, args, { stdout: 'ignore' });
       run(node, fargs, { stdout: 'ignore' });

@@ -20,9 +20,10 @@
  * have, pcapng. Only records too short for what it reads are dropped; it is a benchmark on
  * the generated trace, not a tool for other captures.
  *
- * So its time is a floor for a JavaScript program doing this job on this trace, not a target
- * gwplane can reach with its features: bench/e2e.ts reports it beside gwplane and the limit,
- * without a target of its own, after checking that its output is gwplane's byte for byte (as
+ * So its time says what one flat JavaScript program takes for this job on this trace (a data
+ * point, not a lower bound: it could be written faster still), not a target gwplane can reach
+ * with its features: bench/e2e.ts reports it beside gwplane and the limit, without a target
+ * of its own, after checking that its output is gwplane's byte for byte (as
  * test/bench/flat-sketch.test.ts does on a small trace).
  */
 import fs from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * The flat sketch (bench/e2e/flat-sketch.ts), bench:e2e's floor beside the read-walk-write
+ * The flat sketch (bench/e2e/flat-sketch.ts), bench:e2e's data point beside the read-walk-write
  * limit, does gwplane's job on the generated trace: its output is gwplane's, byte for byte,
  * and it counts the same verdicts. If either changes (a rewrite in the data path, or in the
  * sketch), its time no longer means anything, and this fails. Runs the built programs
