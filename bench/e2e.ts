@@ -319,7 +319,7 @@ async function main(): Promise<void> {
       for (const f of [out('replay-out.pcap'), out('flat-sketch-out.pcap')]) fs.rmSync(path.join(root, f), { force: true });
       if (same.differing !== 0) throw new Error(`the flat sketch's output differs from gwplane's in ${same.differing} of ${same.records} records (${same.examples.join('; ')}): bench/e2e/flat-sketch.ts no longer does gwplane's job on this trace`);
       figures.push({
-        what: 'flat sketch of the same job, whole process (bench/e2e/flat-sketch.ts: one function, the trace\'s addresses built in, no config, counters or report; output byte-identical to gwplane\'s)',
+        what: 'flat sketch of the same job, whole process (bench/e2e/flat-sketch.ts: one function per packet, the trace\'s addresses built in, no config, counters or report; output byte-identical to gwplane\'s)',
         value: `${secs(fl!.median)} (${spread(fl!.all)}); ${t.ratio(4, 2).toFixed(2)}x the limit; gwplane ${t.ratio(0, 4).toFixed(2)}x the sketch`,
         target: '',
         met: null,
