@@ -13,9 +13,9 @@
  * - limit:      a process that reads the trace, walks its record headers and writes it
  *               unchanged (bench/e2e/rww.ts, a CommonJS program as the CLI's launcher is);
  *               target: replay <= 1.6x this (the median of the per-round ratios). In the same
-               rounds, the flat sketch (bench/e2e/flat-sketch.ts): the trace's rewrites in one
-               function, no config, counters or report; its output must equal gwplane's byte
-               for byte (checked after the rounds); reported without a target.
+ *               rounds, the flat sketch (bench/e2e/flat-sketch.ts): the trace's rewrites in one
+ *               function per packet, no config, counters or report; its output must equal
+ *               gwplane's byte for byte (checked after the rounds); reported without a target.
  * - reference:  correctness at speed on the large trace (bench/e2e/reference-check.ts): the
  *               CLI's output (in-place I/O, the dissector's fast path) equals, record for
  *               record, the in-process replay that copies every frame; and the data path's
@@ -311,11 +311,11 @@ async function main(): Promise<void> {
         detail: `median of the ${a.runs} per-round ratios; replay minus startup against the limit minus node alone: ${((r.median - st.median) / (l.median - n0.median)).toFixed(2)}x`,
       });
       // The flat sketch (bench/e2e/flat-sketch.ts): the same rewrites of this trace in one
-      // function, without config, counters or report; a data point, not a target. Its output must be
-      // gwplane's, byte for byte, or its time says nothing.
+      // function per packet, without config, counters or report; a data point, not a target.
+      // Its output must be gwplane's, byte for byte, or its time says nothing.
       run(cli, args, { stdout: 'ignore' });
       run(node, fargs, { stdout: 'ignore' });
-      const same = sameRecords(out('flat-sketch-out.pcap'), out('replay-out.pcap'));
+      const same = sameRecords(path.join(root, out('flat-sketch-out.pcap')), path.join(root, out('replay-out.pcap')));
       for (const f of [out('replay-out.pcap'), out('flat-sketch-out.pcap')]) fs.rmSync(path.join(root, f), { force: true });
       if (same.differing !== 0) throw new Error(`the flat sketch's output differs from gwplane's in ${same.differing} of ${same.records} records (${same.examples.join('; ')}): bench/e2e/flat-sketch.ts no longer does gwplane's job on this trace`);
       figures.push({
