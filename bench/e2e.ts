@@ -42,7 +42,9 @@
  *               per-packet output digests of the runs must be equal. Target: two >= 1.5x one
  *               (the median of per-round ratios), with RSS queues (each worker handed its own
  *               frames, decided before timing); also two workers that each walk the whole
- *               input to pick their frames (software dispatch, timed).
+ *               input to pick their frames (software dispatch, timed); and, before each round,
+ *               the machine's two-core scaling on a compute loop (bench/e2e/core-scaling.ts),
+ *               which says whether the second core was idle.
  * - rss:        a >= 2 GB capture (the trace repeated, timestamps shifted; in /tmp, deleted
  *               after) replayed as a stream (`-w -` to /dev/null); peak RSS by /usr/bin/time.
  *               Target: <= 64 MiB + the configured tables.
@@ -479,7 +481,7 @@ async function main(): Promise<void> {
     const wargs = ['dist/bench/e2e/workers.js', trace, traceCfg, String(reps)];
     log(`workers: ${shell('node', wargs)}`);
     const w = run(node, wargs);
-    const res = JSON.parse(w.stdout) as { packets: number; ns: { one: number[]; two: number[]; walk: number[] }; shards: number[]; identicalTwo: boolean; identicalWalk: boolean };
+    const res = JSON.parse(w.stdout) as { packets: number; ns: { one: number[]; two: number[]; walk: number[] }; scaling: number[]; shards: number[]; identicalTwo: boolean; identicalWalk: boolean };
     log(`two workers: shards of ${res.shards.join(' and ')} packets`);
     const one = median(res.ns.one);
     const two = median(res.ns.two);
@@ -497,6 +499,14 @@ async function main(): Promise<void> {
       met: ratio >= 1.5,
       command: cmd,
       detail: `median of the ${reps} per-round ratios (per round: ${res.ns.one.map((x, r) => (x / res.ns.two[r]!).toFixed(2)).join(', ')}), in a process of its own (${shell('node', wargs)}); per-packet verdicts and output bytes of the one- and two-worker runs ${res.identicalTwo ? 'identical' : 'DIFFER'} (${res.packets} packets). Which frames are a worker's is decided before timing, as a NIC's RSS or the kernel's packet fanout hands each queue its own packets`,
+    });
+    figures.push({
+      what: 'the machine\'s two-core scaling in the same rounds: a compute loop on one worker thread, then on two at once (bench/e2e/core-scaling.ts; 2.0 is an idle second core)',
+      value: `${median(res.scaling).toFixed(2)}x (per round: ${res.scaling.map((x) => x.toFixed(2)).join(', ')})`,
+      target: '',
+      met: null,
+      command: cmd,
+      detail: 'measured just before each round\'s cases, the peer that says whether the workers target\'s condition (the second core idle) held: on this VM the host may run other guests on it',
     });
     figures.push({
       what: 'two worker threads, each walking the whole input to pick its shard (software dispatch, timed)',

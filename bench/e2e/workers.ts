@@ -6,9 +6,10 @@
  * Rounds of: the data path on one worker thread, on two with RSS queues (each worker handed its
  * own frames, decided before timing), and on two that each walk the whole input to pick their
  * frames (src/worker/). Prints one JSON line: ns/packet of each case per round (the cases of a
- * round run one after the other, so their ratio is taken within the round), the shard sizes,
- * and whether the per-packet verdicts and output bytes of each two-worker run equal one
- * worker's.
+ * round run one after the other, so their ratio is taken within the round), the machine's
+ * two-core scaling measured just before each round (core-scaling.ts: is the second core idle?),
+ * the shard sizes, and whether the per-packet verdicts and output bytes of each two-worker run
+ * equal one worker's.
  *
  * Its own process, so that nothing the steps before left in the bench process (a heap of
  * hundreds of MB, V8's helper threads collecting it) can run beside the workers: the target
@@ -17,6 +18,7 @@
  * later; I did not find which it was, that process or the VM.)
  */
 import { loadShared, runSharded } from '../../src/worker/sharded.js';
+import { coreScaling } from './core-scaling.js';
 
 const [trace, config, roundsArg] = process.argv.slice(2);
 const rounds = roundsArg === undefined ? 5 : Number(roundsArg);
@@ -31,9 +33,12 @@ const cases = [
   { key: 'walk', workers: 2, dispatch: 'walk' as const },
 ];
 const ns: Record<string, number[]> = { one: [], two: [], walk: [] };
+const scaling: number[] = [];
 const digests: Record<string, Int32Array> = {};
 let shards: number[] = [];
 for (let r = 0; r < rounds; r++) {
+  // the machine's own two-core scaling, just before this round's cases (core-scaling.ts)
+  scaling.push((await coreScaling()).scaling);
   for (const c of cases) {
     const s = await runSharded({ frames, config, hashSeed: 'bench', workers: c.workers, warmRounds: 2, rounds: 3, dispatch: c.dispatch });
     ns[c.key]!.push(s.nsPerPacket);
@@ -46,6 +51,7 @@ process.stdout.write(
   JSON.stringify({
     packets: frames.count,
     ns,
+    scaling,
     shards,
     identicalTwo: same(digests.one!, digests.two!),
     identicalWalk: same(digests.one!, digests.walk!),

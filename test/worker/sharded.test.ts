@@ -32,12 +32,15 @@ describe('sharded workers', () => {
   it('bench:e2e\'s workers step, a program of its own, reports per-round timings and equal outputs', () => {
     const r = spawnSync(process.execPath, [path.join(root, 'dist/bench/e2e/workers.js'), 'fixtures/demo/demo.pcap', 'fixtures/configs/demo.yaml', '2'], { cwd: root, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout) as { packets: number; ns: Record<string, number[]>; shards: number[]; identicalTwo: boolean; identicalWalk: boolean };
+    const out = JSON.parse(r.stdout) as { packets: number; ns: Record<string, number[]>; scaling: number[]; shards: number[]; identicalTwo: boolean; identicalWalk: boolean };
     expect(out.packets).toBeGreaterThan(0);
     for (const k of ['one', 'two', 'walk']) {
       expect(out.ns[k], k).toHaveLength(2);
       expect(out.ns[k]!.every((x) => x > 0), k).toBe(true);
     }
+    // the machine's two-core scaling before each round: a positive ratio, at most ~2
+    expect(out.scaling).toHaveLength(2);
+    expect(out.scaling.every((x) => x > 0.3 && x < 2.5)).toBe(true);
     expect(out.shards).toHaveLength(2);
     expect(out.shards[0]! + out.shards[1]!).toBe(out.packets);
     expect(out.identicalTwo).toBe(true);
