@@ -6,8 +6,8 @@
  * second core; on this VM the host decides where the two virtual CPUs run, and the two-worker
  * ratio moves from round to round (1.04 to 2.10 in three runs of the step). This loop, run
  * just before each round, is the peer that says what the machine offered: near 2, two cores of
- * our own; well below, the second one shared. It moves too: 1.21 to 2.00 per round over four
- * runs of the step, with medians 1.46 to 1.88. It follows the workers' ratio only loosely (it
+ * our own; well below, the second one shared. It moves too: 1.21 to 1.96 per round over four
+ * runs of the step, with medians 1.46 to 1.95. It follows the workers' ratio only loosely (it
  * runs before the round, which takes seconds, not during it): it fell to 1.30 and 1.42 in two
  * rounds where two workers gave 1.22x and 1.18x, but one round gave 1.04x after 1.96. Not a
  * target: it says whether the target's condition could have held.
