@@ -2,8 +2,9 @@
  * A flat sketch of the replay's per-packet job, as a reference point for bench/e2e.ts (issue 4:
  * "measure whether a flatter hot loop pays"): a loop over each 1 MiB chunk of a capture calls
  * one function per packet, which does in place, with no stage or batch between, the rewrites
- * `gwplane replay` does on the generated trace; then the chunk is written. `node dist/bench/e2e/flat-sketch.cjs IN OUT` (bundled as CommonJS, as
- * the CLI's launcher and the read-walk-write limit are: scripts/bundle.mjs).
+ * `gwplane replay` does on the generated trace; then the chunk is written.
+ * `node dist/bench/e2e/flat-sketch.cjs IN OUT` (bundled as CommonJS, as the CLI's launcher and
+ * the read-walk-write limit are: scripts/bundle.mjs).
  *
  * It is not a second implementation of gwplane. It knows the addresses of
  * bench/configs/trace.yaml (written in below, no config file) and does only what that trace
@@ -17,8 +18,11 @@
  * dropped. Checksums are updated incrementally (RFC 1624) or computed for a new header. Left
  * out: reading and checking a config, counters by reason, health and failover, flow expiry
  * and moves, the series and report, every encapsulation and malformation the trace does not
- * have, pcapng. Only records too short for what it reads are dropped; it is a benchmark on
- * the generated trace, not a tool for other captures.
+ * have, pcapng. It drops what it cannot take (not IPv4, a bad header checksum, an unknown
+ * source, VSID or prefix, an expired inner TTL, a record too short for what it reads) without
+ * saying why; it is a benchmark on the generated trace, not a tool for other captures. A
+ * record longer than 262,144 bytes or cut short at the end of the file stops it (exit 1, the
+ * byte offset named, the output removed).
  *
  * So its time says what one flat JavaScript program takes for this job on this trace (a data
  * point, not a lower bound: it could be written faster still), not a target gwplane can reach
@@ -128,7 +132,8 @@ let outLenG = 0;
  * 0.89x and 0.92x the time (two sets of 15 interleaved rounds). With --trace-opt, its TurboFan
  * compilation takes 18-29 ms of the compiler thread, and the first packet on a path that had
  * not run before (the VXLAN check) deoptimises it once more ("insufficient type feedback"):
- * the whole-process cost of a JIT that V8 cannot cache, which gwplane pays as well.
+ * the whole-process cost of a JIT whose optimised code V8 cannot cache (gwplane's code cache
+ * holds bytecode only), which gwplane pays as well.
  */
 function processRecord(p: number, caplen: number, next: number): number {
   const f = p + 16;
@@ -200,7 +205,7 @@ function processRecord(p: number, caplen: number, next: number): number {
       const il3 = ie + 14;
       const iv = buf[il3]!;
       ihl = (iv & 15) << 2;
-      if (v.getUint16(ie + 12) !== 0x0800 || iv >> 4 !== 4 || ihl < 20 || il3 + ihl + 4 > next) keep = false;
+      if (v.getUint16(ie + 12) !== 0x0800 || iv >> 4 !== 4 || ihl < 20 || il3 + ihl + 8 > next) keep = false;
       else {
         const isrc = v.getInt32(il3 + 12);
         const idst = v.getInt32(il3 + 16);
@@ -291,11 +296,13 @@ function processRecord(p: number, caplen: number, next: number): number {
   return outStart;
 }
 
+/** Where processChunk stopped: the first byte of the unread rest. */
+const consumed = new Int32Array(1);
+
 /**
  * Process the complete records of buf[0, end); the kept records are compacted to buf[0, w).
  * Returns w and leaves in `consumed[0]` where the unread rest starts.
  */
-const consumed = new Int32Array(1);
 function processChunk(end: number): number {
   let p = 0;
   // Output: the records kept are compacted to buf[0, w); the current run of them that follow
@@ -338,13 +345,21 @@ function processChunk(end: number): number {
 }
 
 const fd = fs.openSync(inFile, 'r');
-const out = fs.openSync(outFile, 'w');
 if (fs.readSync(fd, buf, 0, 24, null) !== 24 || buf.readUInt32LE(0) !== 0xa1b2c3d4) {
   process.stderr.write(`${inFile}: not a little-endian microsecond pcap file\n`);
   process.exit(1);
 }
+const out = fs.openSync(outFile, 'w');
+/** Stop on a record the chunk loop cannot hold: no output is left behind. */
+const fail = (why: string): never => {
+  fs.closeSync(out);
+  fs.rmSync(outFile, { force: true });
+  process.stderr.write(`${inFile}: ${why}\n`);
+  process.exit(1);
+};
 fs.writeSync(out, buf, 0, 24);
 let have = 0;
+let at = 24; // file offset of buf[0]
 for (;;) {
   const got = fs.readSync(fd, buf, have, CHUNK, null);
   const end = have + got;
@@ -352,10 +367,13 @@ for (;;) {
   const p = consumed[0]!;
   let o = 0;
   while (o < w) o += fs.writeSync(out, buf, o, w - o);
+  if (end - p >= 16 && v.getUint32(p + 8, true) > MAX_RECORD - 16) fail(`byte ${at + p}: record captured length ${v.getUint32(p + 8, true)} exceeds ${MAX_RECORD - 16}`);
   buf.copyWithin(0, p, end);
+  at += p;
   have = end - p;
   if (got === 0) break;
 }
+if (have !== 0) fail(`byte ${at}: the last record is cut short (${have} bytes)`);
 fs.closeSync(fd);
 fs.closeSync(out);
 process.stdout.write(JSON.stringify({ dropped: count[0], nat: count[1], reverse: count[2], greVip: count[3], l3: count[4], tunnel: count[5], unchanged: count[6] }) + '\n');

@@ -38,9 +38,9 @@ describe('sharded workers', () => {
       expect(out.ns[k], k).toHaveLength(2);
       expect(out.ns[k]!.every((x) => x > 0), k).toBe(true);
     }
-    // the machine's two-core scaling before each round: a positive ratio, at most ~2
+    // the machine's two-core scaling before each round (a ratio of times: not asserted further)
     expect(out.scaling).toHaveLength(2);
-    expect(out.scaling.every((x) => x > 0.3 && x < 2.5)).toBe(true);
+    expect(out.scaling.every((x) => Number.isFinite(x) && x > 0)).toBe(true);
     expect(out.shards).toHaveLength(2);
     expect(out.shards[0]! + out.shards[1]!).toBe(out.packets);
     expect(out.identicalTwo).toBe(true);
