@@ -33,6 +33,7 @@
 import fs from 'node:fs';
 import { flowHash, makeHashKey } from '../../src/lb/hash.js';
 import { maglevBuild, maglevOffsetSkip, MAGLEV_SIZE } from '../../src/lb/maglev.js';
+import { csumAdd, csumFold5, csumReplace32 } from '../../src/wire/checksum.js';
 
 const [inFile, outFile] = process.argv.slice(2);
 if (!inFile || !outFile) {
@@ -94,12 +95,21 @@ const buf = Buffer.allocUnsafe(CHUNK + MAX_RECORD);
 const v = new DataView(buf.buffer, buf.byteOffset, buf.length);
 const count = new Int32Array(8); // 0 dropped, 1 nat, 2 reverse, 3 gre vip, 4 l3, 5 tunnel, 6 passed unchanged
 
-/** RFC 1624 eqn. 3, HC' = ~(~HC + ~m + m'), for a 32-bit field m -> m1. */
-function csumReplace32(hc: number, m: number, m1: number): number {
-  let s = (~hc & 0xffff) + (~m >>> 16) + (~m & 0xffff) + (m1 >>> 16) + (m1 & 0xffff);
-  s = (s & 0xffff) + (s >>> 16);
-  s = (s & 0xffff) + (s >>> 16);
-  return ~s & 0xffff;
+/**
+ * The IPv4 address at l3 + at (12 source, 16 destination) becomes `to`: the header checksum
+ * and a UDP checksum updated by RFC 1624 (a zero UDP checksum stays zero, a computed zero is
+ * sent as 0xFFFF: RFC 768).
+ */
+function replaceAddress(l3: number, l4: number, proto: number, at: number, from: number, to: number): void {
+  v.setInt32(l3 + at, to);
+  v.setUint16(l3 + 10, csumReplace32(v.getUint16(l3 + 10), from, to));
+  if (proto === 17) {
+    const c = v.getUint16(l4 + 6);
+    if (c !== 0) {
+      const c1 = csumReplace32(c, from, to);
+      v.setUint16(l4 + 6, c1 === 0 ? 0xffff : c1);
+    }
+  }
 }
 
 /**
@@ -153,11 +163,7 @@ function processRecord(p: number, caplen: number, next: number): number {
   if (vi >> 4 !== 4 || ihl < 20 || l3 + ihl > next) keep = false;
   else {
     // RFC 1071: the one's complement sum of a valid header, checksum included, is 0xffff
-    let s = 0;
-    for (let i = 0; i < ihl; i += 4) s += v.getUint16(l3 + i) + v.getUint16(l3 + i + 2);
-    s = (s & 0xffff) + (s >>> 16);
-    s = (s & 0xffff) + (s >>> 16);
-    if (s !== 0xffff) keep = false;
+    if (csumAdd(v, l3, ihl, 0) !== 0xffff) keep = false;
   }
   if (keep) {
     const proto = buf[l3 + 9]!;
@@ -172,31 +178,14 @@ function processRecord(p: number, caplen: number, next: number): number {
       if (natKey[h] === 0) keep = false;
       else {
         const g = natGw[h]!;
-        const dip = gwDip[g]!;
-        v.setInt32(l3 + 16, dip);
-        v.setUint16(l3 + 10, csumReplace32(v.getUint16(l3 + 10), dst, dip));
-        if (proto === 17) {
-          const c = v.getUint16(l4 + 6);
-          if (c !== 0) {
-            const c1 = csumReplace32(c, dst, dip);
-            v.setUint16(l4 + 6, c1 === 0 ? 0xffff : c1);
-          }
-        }
+        replaceAddress(l3, l4, proto, 16, dst, gwDip[g]!);
         v.setInt32(f, MAC_HI);
         v.setUint16(f + 4, 0x11 + g);
         count[1]++;
       }
     } else if ((proto === 17 || proto === 50) && (src === gwDip[0] || src === gwDip[1]) && (dst >>> 16) === ((100 << 8) | 64)) {
       // reverse NAT: a reply from a gateway's DIP leaves from the VIP
-      v.setInt32(l3 + 12, VIP);
-      v.setUint16(l3 + 10, csumReplace32(v.getUint16(l3 + 10), src, VIP));
-      if (proto === 17) {
-        const c = v.getUint16(l4 + 6);
-        if (c !== 0) {
-          const c1 = csumReplace32(c, src, VIP);
-          v.setUint16(l4 + 6, c1 === 0 ? 0xffff : c1);
-        }
-      }
+      replaceAddress(l3, l4, proto, 12, src, VIP);
       count[2]++;
     } else if (proto === 47 && l4 + 8 + 34 <= next && v.getUint16(l4 + 2) === 0x6558 && (v.getUint16(l4) & 0x2000) !== 0) {
       // NVGRE (RFC 7637): VSID -> tenant, inner destination -> site, 5-tuple -> tunnel
@@ -266,12 +255,9 @@ function processRecord(p: number, caplen: number, next: number): number {
           const w2 = (64 << 24) | (47 << 16);
           const local = tunLocal[t]!;
           const remote = tunRemote[t]!;
-          let s = (w0 >>> 16) + (w0 & 0xffff) + (w2 >>> 16) + (local >>> 16) + (local & 0xffff) + (remote >>> 16) + (remote & 0xffff);
-          s = (s & 0xffff) + (s >>> 16);
-          s = (s & 0xffff) + (s >>> 16);
           v.setInt32(o, w0);
           v.setInt32(o + 4, 0);
-          v.setInt32(o + 8, w2 | (~s & 0xffff));
+          v.setInt32(o + 8, w2 | (~csumFold5(w0, 0, w2, local, remote) & 0xffff));
           v.setInt32(o + 12, local);
           v.setInt32(o + 16, remote);
           v.setInt32(o + 20, (0x2000 << 16) | 0x0800);

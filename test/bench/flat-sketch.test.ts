@@ -11,18 +11,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeTrace } from '../../fixtures/gen-trace.js';
+import { csumRef } from '../../src/wire/checksum-ref.js';
 
 const root = path.resolve(__dirname, '../..');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gwplane-sketch-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-/** IPv4 header checksum (RFC 1071) of the 20 bytes at o. */
-function ip4Checksum(f: Buffer, o: number): number {
-  let sum = 0;
-  for (let i = 0; i < 20; i += 2) if (i !== 10) sum += f.readUInt16BE(o + i);
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
-}
 
 /** Ethernet + IPv4 + UDP (ports sp > dp, checksum 0) + payload, from a tenant to the VIP. */
 function udpFrame(sp: number, dp: number, payload: Buffer): Buffer {
@@ -37,7 +30,7 @@ function udpFrame(sp: number, dp: number, payload: Buffer): Buffer {
   f.writeUInt16BE(0x4011, 22); // TTL 64, UDP
   f.writeUInt32BE(0x64400101, 26); // 100.64.1.1
   f.writeUInt32BE(0xcb00710a, 30); // 203.0.113.10
-  f.writeUInt16BE(ip4Checksum(f, 14), 24);
+  f.writeUInt16BE(csumRef(f.subarray(14, 34)), 24); // over the header, its checksum field 0
   f.writeUInt16BE(sp, 34);
   f.writeUInt16BE(dp, 36);
   f.writeUInt16BE(8 + payload.length, 38);
